@@ -1,0 +1,70 @@
+/**
+ * What mixdim computes on: the CPU thread pool and the CUDA devices it can see.
+ */
+import { native } from "./native.js";
+
+/** Where tensors live and kernels run. */
+export type Device = "cpu" | "cuda";
+/** A device to ask for: "auto" takes CUDA when a device is present and the CPU otherwise. */
+export type DeviceOption = Device | "auto";
+
+export interface CudaDeviceInfo {
+  index: number;
+  name: string;
+  /** Bytes of device memory. */
+  totalMemory: number;
+  computeCapability: string;
+}
+
+export interface BackendInfo {
+  /** Threads the CPU kernels run on. */
+  threads: number;
+  /** Whether this binary was built with the CUDA kernels. */
+  cudaCompiled: boolean;
+  cudaDevices: CudaDeviceInfo[];
+  /** Why no CUDA device can be used, when none can. */
+  cudaUnavailableReason?: string;
+}
+
+/**
+ * Reports the CPU thread count, whether CUDA was compiled in, and the CUDA devices found.
+ *
+ * @example
+ * const { threads, cudaDevices } = backend();
+ */
+export function backend(): BackendInfo {
+  return native.backendInfo();
+}
+
+/** Sets the number of threads the CPU kernels use (default: MIXDIM_THREADS or all hardware threads). */
+export function setThreads(threads: number): void {
+  if (typeof threads !== "number") throw new TypeError(`threads must be a number, got ${typeof threads}`);
+  native.setThreads(threads);
+}
+
+let autoFallbackReported = false;
+
+/**
+ * Resolves a device option. "cuda" fails with the reason when no device can be used;
+ * "auto" falls back to the CPU and says why once per process.
+ */
+export function resolveDevice(option: DeviceOption = "cpu", argument = "device"): Device {
+  if (option === "cpu") return "cpu";
+  if (option !== "cuda" && option !== "auto") {
+    throw new TypeError(`${argument} must be "cpu", "cuda" or "auto", got ${JSON.stringify(option)}`);
+  }
+  const info = native.backendInfo();
+  if (info.cudaDevices.length > 0) return "cuda";
+  const reason = info.cudaUnavailableReason ?? "no CUDA device was found";
+  if (option === "cuda") throw new Error(`${argument} "cuda" is not available: ${reason}`);
+  if (!autoFallbackReported) {
+    autoFallbackReported = true;
+    process.emitWarning(`mixdim: device "auto" runs on the CPU because ${reason}`, "MixdimDeviceWarning");
+  }
+  return "cpu";
+}
+
+/** The native device number of a resolved device: -1 for the CPU, the CUDA ordinal otherwise. */
+export function deviceOrdinal(device: Device): number {
+  return device === "cpu" ? -1 : 0;
+}

@@ -1,0 +1,12 @@
+/**
+ * mixdim: mixed-dimension embeddings and embedding-size search for recommenders.
+ */
+export { backend, setThreads, type BackendInfo, type CudaDeviceInfo, type Device, type DeviceOption } from "./backend.js";
+export { Tensor, type DType, type HostArray, type TensorOptions } from "./tensor.js";
+export {
+  EmbeddingStore,
+  type EmbeddingStoreOptions,
+  type SparseGradient,
+  type SparseOptimizerOptions,
+  type StoreBytes,
+} from "./embedding_store.js";
