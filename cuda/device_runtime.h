@@ -33,6 +33,7 @@ void* allocate(int device, int64_t bytes);
 void release(int device, void* data);
 void copy_to_device(int device, void* dst, const void* host_src, int64_t bytes);
 void copy_to_host(int device, void* host_dst, const void* src, int64_t bytes);
+void copy_on_device(int device, void* dst, const void* src, int64_t bytes);
 
 std::unique_ptr<StoreBackend> make_store_backend(int device);
 

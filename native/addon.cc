@@ -5,6 +5,7 @@
 #include "addon_data.h"
 #include "arguments.h"
 #include "device_buffer.h"
+#include "memory_copy.h"
 #include "store_binding.h"
 #include "thread_pool.h"
 
@@ -53,6 +54,7 @@ Napi::Object init(Napi::Env env, Napi::Object exports) {
   exports.Set("EmbeddingStore", StoreBinding::define(env));
   exports.Set("backendInfo", Napi::Function::New<backend_info>(env, "backendInfo"));
   exports.Set("setThreads", Napi::Function::New<set_threads>(env, "setThreads"));
+  exports.Set("copyMemory", Napi::Function::New<copy_memory>(env, "copyMemory"));
   return exports;
 }
 

@@ -77,6 +77,8 @@ export interface NativeEmbeddingStore {
 export interface NativeAddon {
   backendInfo(): NativeBackendInfo;
   setThreads(threads: number): void;
+  /** Copies src into dst (same length, same device): the bandwidth limit benchmarks compare against. */
+  copyMemory(dst: NativeFloat32, src: NativeFloat32): void;
   DeviceBuffer: new (byteLength: number, device: number) => NativeDeviceBuffer;
   EmbeddingStore: new (options: NativeStoreOptions, sizes: Int32Array, device: number) => NativeEmbeddingStore;
 }

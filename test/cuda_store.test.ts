@@ -1,0 +1,98 @@
+/**
+ * The CUDA store against the CPU store on the same inputs. Skipped where no CUDA device is
+ * found (CI never has one); run on a GPU machine, these are the CUDA kernels' correctness checks.
+ */
+import { describe, expect, it } from "vitest";
+import { backend, EmbeddingStore, Tensor, type SparseOptimizerOptions } from "mixdim";
+import { maxRelativeError } from "./support/reference_store.js";
+import { pick, randomFloats, randomInt, rng, testSeed } from "./support/random.js";
+
+const hasCuda = backend().cudaDevices.length > 0;
+const candidates = [2, 4, 8, 16, 64, 128];
+const maxDim = 128;
+
+describe("the binary under test", () => {
+  it.runIf(process.env.MIXDIM_EXPECT_CUDA_COMPILED === "1")("has the CUDA kernels compiled in", () => {
+    expect(backend().cudaCompiled).toBe(true);
+  });
+
+  it.runIf(!hasCuda)("reports why no CUDA device can be used", () => {
+    expect(backend().cudaUnavailableReason).toMatch(/\S/);
+  });
+});
+
+describe.runIf(hasCuda)("CUDA store matches the CPU store", () => {
+  function twins(seed: number, numRows: number, optimizer: SparseOptimizerOptions) {
+    const random = rng(seed);
+    const sizes = Array.from({ length: numRows }, (_, i) => (i < candidates.length ? candidates[i]! : pick(random, candidates)));
+    const cpu = new EmbeddingStore({ candidates, sizes, optimizer, seed, device: "cpu" });
+    const gpu = new EmbeddingStore({ candidates, sizes, optimizer, seed, device: "cuda" });
+    return { cpu, gpu, random };
+  }
+  const all = (n: number) => Array.from({ length: n }, (_, i) => i);
+  const ids = (random: () => number, n: number, rows: number) =>
+    Int32Array.from({ length: n }, () => randomInt(random, 0, rows));
+
+  it("draws the same initial rows from the same seed", () => {
+    const { cpu, gpu } = twins(testSeed("cuda init"), 500, { type: "sgd" });
+    expect(maxRelativeError(gpu.readRows(all(500)), cpu.readRows(all(500)))).toBeLessThan(1e-6);
+  });
+
+  it("looks up the same padded rows", () => {
+    const { cpu, gpu, random } = twins(testSeed("cuda lookup"), 1000, { type: "sgd" });
+    for (const n of [0, 1, 4096]) {
+      const batch = ids(random, n, 1000);
+      const onGpu = gpu.lookup(Tensor.from(batch, { device: "cuda" }));
+      expect(onGpu.device).toBe("cuda");
+      expect(maxRelativeError(onGpu.toArray(), cpu.lookup(batch).toArray())).toBeLessThan(1e-6);
+    }
+  });
+
+  it("sums the same sparse gradients", () => {
+    const { cpu, gpu, random } = twins(testSeed("cuda gradient"), 300, { type: "sgd" });
+    const batch = ids(random, 5000, 300);
+    const grad = randomFloats(random, 5000 * maxDim);
+    const expected = cpu.sparseGradient(batch, grad);
+    const actual = gpu.sparseGradient(Tensor.from(batch, { device: "cuda" }), Tensor.from(grad, { shape: [5000, maxDim], device: "cuda" }));
+    expect(Array.from(actual.ids.toArray())).toEqual(Array.from(expected.ids.toArray()));
+    expect(maxRelativeError(actual.values.toArray(), expected.values.toArray())).toBeLessThan(1e-5);
+  });
+
+  for (const optimizer of [
+    { type: "sgd", learningRate: 0.1, weightDecay: 0.01 },
+    { type: "adam", learningRate: 0.01, weightDecay: 0.001 },
+    { type: "adagrad", learningRate: 0.05 },
+  ] as SparseOptimizerOptions[]) {
+    it(`takes the same fused ${optimizer.type} steps, also across resizes`, () => {
+      const { cpu, gpu, random } = twins(testSeed(`cuda ${optimizer.type}`), 400, optimizer);
+      for (let t = 0; t < 4; ++t) {
+        const batch = ids(random, 2048, 400);
+        const grad = randomFloats(random, 2048 * maxDim);
+        cpu.step(batch, grad);
+        gpu.step(Tensor.from(batch, { device: "cuda" }), Tensor.from(grad, { shape: [2048, maxDim], device: "cuda" }));
+        const resized = all(400).filter(() => random() < 0.2);
+        const sizes = resized.map(() => pick(random, candidates));
+        const init = t % 2 === 0 ? randomFloats(random, resized.length * maxDim) : undefined;
+        cpu.resize(resized, sizes, init);
+        gpu.resize(resized, sizes, init === undefined ? undefined : Tensor.from(init, { shape: [resized.length, maxDim], device: "cuda" }));
+      }
+      expect(Array.from(gpu.sizes())).toEqual(Array.from(cpu.sizes()));
+      expect(maxRelativeError(gpu.readRows(all(400)), cpu.readRows(all(400)))).toBeLessThan(1e-5);
+      expect(gpu.bytes().rows).toBe(cpu.bytes().rows);
+    });
+  }
+
+  it("rejects host tensors, out-of-range device ids and disposed device tensors", () => {
+    const { gpu } = twins(1, 10, { type: "sgd" });
+    expect(() => gpu.lookup(new Int32Array([0]))).toThrow(/ids is on cpu but the store is on cuda/);
+    expect(() => gpu.lookup(Tensor.from(new Int32Array([0, 10]), { device: "cuda" }))).toThrow("ids[1] = 10 is out of range [0, 10)");
+    const grad = new Float32Array(maxDim);
+    grad[0] = Number.NaN;
+    expect(() => gpu.step(Tensor.from(new Int32Array([0]), { device: "cuda" }), Tensor.from(grad, { shape: [1, maxDim], device: "cuda" }))).toThrow(/NaN/);
+    const disposed = Tensor.from(new Int32Array([0]), { device: "cuda" });
+    disposed.dispose();
+    expect(() => gpu.lookup(disposed)).toThrow("ids is a disposed tensor");
+    const cpu = new EmbeddingStore({ candidates, sizes: [2] });
+    expect(() => cpu.lookup(Tensor.from(new Int32Array([0]), { device: "cuda" }))).toThrow(/ids is on cuda but the store is on cpu/);
+  });
+});
