@@ -2,7 +2,7 @@
   "targets": [
     {
       "target_name": "mixdim",
-      "sources": ["<!@(ls -1 native/*.cc)"],
+      "sources": ["<!@(ls -1 native/*.cc native/ops/*.cc)"],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS", "NODE_ADDON_API_DISABLE_DEPRECATED"],
       "cflags_cc!": ["-fno-exceptions", "-fno-rtti"],

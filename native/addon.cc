@@ -3,6 +3,7 @@
 
 #include "../cuda/device_runtime.h"
 #include "addon_data.h"
+#include "binding_registry.h"
 #include "arguments.h"
 #include "device_buffer.h"
 #include "memory_copy.h"
@@ -55,6 +56,7 @@ Napi::Object init(Napi::Env env, Napi::Object exports) {
   exports.Set("backendInfo", Napi::Function::New<backend_info>(env, "backendInfo"));
   exports.Set("setThreads", Napi::Function::New<set_threads>(env, "setThreads"));
   exports.Set("copyMemory", Napi::Function::New<copy_memory>(env, "copyMemory"));
+  for (const auto& [name, fn] : registered_bindings()) exports.Set(name, Napi::Function::New(env, fn, name));
   return exports;
 }
 

@@ -138,3 +138,17 @@ void expect_unique_ids(const int32_t* ids, int64_t n, const char* name) {
 }
 
 }  // namespace mixdim
+
+namespace mixdim {
+
+int argument_device(const Napi::Value& value, const char* name) {
+  const Napi::Env env = value.Env();
+  if (value.IsTypedArray()) return kHostDevice;
+  if (value.IsObject() && value.As<Napi::Object>().InstanceOf(addon_data(env).device_buffer.Value())) {
+    return DeviceBuffer::Unwrap(value.As<Napi::Object>())->device();
+  }
+  throw Napi::TypeError::New(env, std::string(name) + " must be a typed array or a device tensor, got " +
+                                      type_name(value));
+}
+
+}  // namespace mixdim

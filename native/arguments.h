@@ -38,3 +38,11 @@ void expect_ids_in_range(const int32_t* ids, int64_t n, int64_t num_rows, const 
 void expect_unique_ids(const int32_t* ids, int64_t n, const char* name);
 
 }  // namespace mixdim
+
+namespace mixdim {
+
+// The device a kernel argument lives on: kHostDevice for a typed array, the ordinal of a DeviceBuffer.
+// Throws TypeError for anything else.
+int argument_device(const Napi::Value& value, const char* name);
+
+}  // namespace mixdim

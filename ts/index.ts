@@ -10,3 +10,4 @@ export {
   type SparseOptimizerOptions,
   type StoreBytes,
 } from "./embedding_store.js";
+export { activation, activationBackward, type Activation } from "./ops/activation.js";

@@ -79,6 +79,8 @@ export interface NativeAddon {
   setThreads(threads: number): void;
   /** Copies src into dst (same length, same device): the bandwidth limit benchmarks compare against. */
   copyMemory(dst: NativeFloat32, src: NativeFloat32): void;
+  activationForward(kind: number, x: NativeFloat32, y: NativeFloat32): void;
+  activationBackward(kind: number, y: NativeFloat32, dy: NativeFloat32, dx: NativeFloat32): void;
   DeviceBuffer: new (byteLength: number, device: number) => NativeDeviceBuffer;
   EmbeddingStore: new (options: NativeStoreOptions, sizes: Int32Array, device: number) => NativeEmbeddingStore;
 }
