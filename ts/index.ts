@@ -11,3 +11,4 @@ export {
   type StoreBytes,
 } from "./embedding_store.js";
 export { activation, activationBackward, type Activation } from "./ops/activation.js";
+export { add, addScaledInPlace, linearCombination, multiply, scale } from "./ops/elementwise.js";

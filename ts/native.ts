@@ -81,6 +81,8 @@ export interface NativeAddon {
   copyMemory(dst: NativeFloat32, src: NativeFloat32): void;
   activationForward(kind: number, x: NativeFloat32, y: NativeFloat32): void;
   activationBackward(kind: number, y: NativeFloat32, dy: NativeFloat32, dx: NativeFloat32): void;
+  linearCombination(alpha: number, x: NativeFloat32, beta: number, y: NativeFloat32, z: NativeFloat32): void;
+  product(x: NativeFloat32, y: NativeFloat32, z: NativeFloat32): void;
   DeviceBuffer: new (byteLength: number, device: number) => NativeDeviceBuffer;
   EmbeddingStore: new (options: NativeStoreOptions, sizes: Int32Array, device: number) => NativeEmbeddingStore;
 }
