@@ -28,8 +28,9 @@ bool compiled_in();
 // The devices found; when there are none, *reason says why (no driver, no device, not compiled in).
 std::vector<DeviceInfo> devices(std::string* reason);
 
-// These throw std::runtime_error with the CUDA error's text on failure.
+// These throw std::runtime_error with the CUDA error's text on failure...
 void* allocate(int device, int64_t bytes);
+// ...except release, which destructors and GC finalizers call, where a throw would end the process.
 void release(int device, void* data);
 void copy_to_device(int device, void* dst, const void* host_src, int64_t bytes);
 void copy_to_host(int device, void* host_dst, const void* src, int64_t bytes);
