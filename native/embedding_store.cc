@@ -22,9 +22,8 @@ EmbeddingStore::EmbeddingStore(const StoreOptions& options, std::unique_ptr<Stor
 
 EmbeddingStore::~EmbeddingStore() {
   for (SizeClass& c : classes_) {
-    for (float* buffer : {c.weights, c.moment1, c.moment2, c.row_state}) {
-      if (buffer != nullptr) backend_->release(buffer);
-    }
+    if (c.weights != nullptr) backend_->release(c.weights);
+    release_optimizer_state(c);
   }
 }
 
@@ -74,6 +73,35 @@ void EmbeddingStore::set_capacity(int32_t c, int64_t capacity) {
   sc.capacity = capacity;
   sc.slot_owner.resize(static_cast<size_t>(capacity), -1);
   sc.slot_owner.shrink_to_fit();
+}
+
+void EmbeddingStore::release_optimizer_state(SizeClass& sc) {
+  for (float** buffer : {&sc.moment1, &sc.moment2, &sc.row_state}) {
+    if (*buffer != nullptr) backend_->release(*buffer);
+    *buffer = nullptr;
+  }
+}
+
+void EmbeddingStore::set_optimizer(const StoreOptions& optimizer) {
+  const bool new_kind = optimizer.optimizer_kind != options_.optimizer_kind;
+  options_.optimizer_kind = optimizer.optimizer_kind;
+  options_.learning_rate = optimizer.learning_rate;
+  options_.beta1 = optimizer.beta1;
+  options_.beta2 = optimizer.beta2;
+  options_.eps = optimizer.eps;
+  options_.weight_decay = optimizer.weight_decay;
+  if (!new_kind) return;
+  step_count_ = 0;
+  for (SizeClass& sc : classes_) {
+    release_optimizer_state(sc);
+    if (sc.capacity == 0) continue;
+    if (options_.optimizer_kind == kLazyAdam) {
+      sc.moment1 = backend_->allocate_zeroed(sc.capacity * sc.dim);
+      sc.moment2 = backend_->allocate_zeroed(sc.capacity * sc.dim);
+    } else if (options_.optimizer_kind == kRowwiseAdagrad) {
+      sc.row_state = backend_->allocate_zeroed(sc.capacity);
+    }
+  }
 }
 
 void EmbeddingStore::reserve(int32_t c, int64_t extra_slots) {

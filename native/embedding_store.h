@@ -62,6 +62,9 @@ class EmbeddingStore {
   // One optimizer step over the rows a batch touched; t (for Adam's bias correction) counts these calls.
   void fused_step(const int32_t* ids, int64_t n, const float* grad_out);
   void set_learning_rate(float learning_rate) { options_.learning_rate = learning_rate; }
+  // Switches the fused optimizer. A new kind starts with zeroed state and step count 0;
+  // the same kind keeps its state and takes the new hyperparameters.
+  void set_optimizer(const StoreOptions& optimizer);
   int64_t step_count() const { return step_count_; }
 
   StoreBytes bytes() const;
@@ -87,6 +90,7 @@ class EmbeddingStore {
   void free_slot(int32_t location);
   void reserve(int32_t c, int64_t extra_slots);
   void set_capacity(int32_t c, int64_t capacity);
+  void release_optimizer_state(SizeClass& sc);
   void compact_class(int32_t c, std::vector<RowMove>* moves, std::vector<int32_t>* changed);
   void maybe_compact(const std::vector<int32_t>& touched_classes);
   void sync_locations(const int32_t* changed_ids, int64_t count);

@@ -13,6 +13,16 @@ namespace mixdim {
 
 namespace {
 
+// The optimizer fields of an options object: optimizer (kind), learningRate, beta1, beta2, eps, weightDecay.
+void read_optimizer(const Napi::Object& options, StoreOptions* result) {
+  result->optimizer_kind = static_cast<int32_t>(integer_in_range(options.Get("optimizer"), "optimizer", 0, 2));
+  result->learning_rate = static_cast<float>(finite_number(options.Get("learningRate"), "learningRate"));
+  result->beta1 = static_cast<float>(finite_number(options.Get("beta1"), "beta1"));
+  result->beta2 = static_cast<float>(finite_number(options.Get("beta2"), "beta2"));
+  result->eps = static_cast<float>(finite_number(options.Get("eps"), "eps"));
+  result->weight_decay = static_cast<float>(finite_number(options.Get("weightDecay"), "weightDecay"));
+}
+
 StoreOptions read_options(const Napi::Object& options) {
   StoreOptions result;
   const KernelArray candidates = host_int32(options.Get("candidates"), "candidates");
@@ -28,12 +38,7 @@ StoreOptions read_options(const Napi::Object& options) {
     }
   }
   result.candidates.assign(sizes, sizes + candidates.length);
-  result.optimizer_kind = static_cast<int32_t>(integer_in_range(options.Get("optimizer"), "optimizer", 0, 2));
-  result.learning_rate = static_cast<float>(finite_number(options.Get("learningRate"), "learningRate"));
-  result.beta1 = static_cast<float>(finite_number(options.Get("beta1"), "beta1"));
-  result.beta2 = static_cast<float>(finite_number(options.Get("beta2"), "beta2"));
-  result.eps = static_cast<float>(finite_number(options.Get("eps"), "eps"));
-  result.weight_decay = static_cast<float>(finite_number(options.Get("weightDecay"), "weightDecay"));
+  read_optimizer(options, &result);
   result.seed = static_cast<uint64_t>(integer_in_range(options.Get("seed"), "seed", 0, int64_t(1) << 53));
   result.init_std = static_cast<float>(finite_number(options.Get("initStd"), "initStd"));
   return result;
@@ -66,6 +71,7 @@ Napi::Function StoreBinding::define(Napi::Env env) {
                          InstanceMethod<&StoreBinding::bytes>("bytes"),
                          InstanceMethod<&StoreBinding::compact>("compact"),
                          InstanceMethod<&StoreBinding::set_learning_rate>("setLearningRate"),
+                         InstanceMethod<&StoreBinding::set_optimizer>("setOptimizer"),
                          InstanceMethod<&StoreBinding::dispose>("dispose"),
                          InstanceAccessor<&StoreBinding::get_num_rows>("numRows"),
                          InstanceAccessor<&StoreBinding::get_step_count>("stepCount"),
@@ -285,6 +291,18 @@ Napi::Value StoreBinding::compact(const Napi::CallbackInfo& info) {
 Napi::Value StoreBinding::set_learning_rate(const Napi::CallbackInfo& info) {
   return with_js_errors(info.Env(), [&] {
     store("setLearningRate").set_learning_rate(static_cast<float>(finite_number(info[0], "learningRate")));
+    return info.Env().Undefined();
+  });
+}
+
+// setOptimizer({ optimizer, learningRate, beta1, beta2, eps, weightDecay })
+Napi::Value StoreBinding::set_optimizer(const Napi::CallbackInfo& info) {
+  return with_js_errors(info.Env(), [&] {
+    EmbeddingStore& s = store("setOptimizer");
+    if (!info[0].IsObject()) throw Napi::TypeError::New(info.Env(), "optimizer must be an object");
+    StoreOptions optimizer;
+    read_optimizer(info[0].As<Napi::Object>(), &optimizer);
+    s.set_optimizer(optimizer);
     return info.Env().Undefined();
   });
 }

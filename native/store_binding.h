@@ -30,6 +30,7 @@ class StoreBinding : public Napi::ObjectWrap<StoreBinding> {
   Napi::Value bytes(const Napi::CallbackInfo& info);
   Napi::Value compact(const Napi::CallbackInfo& info);
   Napi::Value set_learning_rate(const Napi::CallbackInfo& info);
+  Napi::Value set_optimizer(const Napi::CallbackInfo& info);
   Napi::Value dispose(const Napi::CallbackInfo& info);
   Napi::Value get_num_rows(const Napi::CallbackInfo& info);
   Napi::Value get_step_count(const Napi::CallbackInfo& info);

@@ -189,6 +189,30 @@ describe("fused optimizer step", () => {
     });
   }
 
+  it("switches optimizer: a new type starts from zero state, the same type keeps its moments", () => {
+    const seed = testSeed("set optimizer");
+    const { store, reference, random } = makePair(seed, 20, { type: "sgd", learningRate: 0.1 });
+    const batch = () => ({ ids: randomIds(random, 40, 20), grad: randomFloats(random, 40 * maxDim) });
+    const first = batch();
+    store.step(first.ids, first.grad);
+    reference.step(first.ids, first.grad);
+    const adam = { type: "adam", learningRate: 0.01, beta1: 0.9, beta2: 0.99, eps: 1e-8, weightDecay: 0 } as const;
+    store.setOptimizer(adam);
+    const switched = new ReferenceStore(maxDim, adam);
+    switched.rows = reference.rows;
+    switched.setRows(store.sizes(), store.readRows(Array.from({ length: 20 }, (_, i) => i)));
+    expect(store.stepCount).toBe(0);
+    for (const lr of [0.01, 0.02]) {
+      store.setOptimizer({ ...adam, learningRate: lr });
+      (switched.optimizer as { learningRate: number }).learningRate = lr;
+      const next = batch();
+      store.step(next.ids, next.grad);
+      switched.step(next.ids, next.grad);
+    }
+    expect(store.learningRate).toBe(0.02);
+    expect(maxRelativeError(store.readRows(Array.from({ length: 20 }, (_, i) => i)), switched.padded())).toBeLessThan(1e-5);
+  });
+
   it("follows a learning-rate change on the next step", () => {
     const { store, reference, random } = makePair(testSeed("learning rate"), 10, { type: "sgd", learningRate: 0.1 });
     const ids = randomIds(random, 20, 10);

@@ -61,6 +61,21 @@ export interface SparseGradient {
 
 const optimizerCodes = { sgd: 0, adam: 1, adagrad: 2 } as const;
 
+/** Checks an optimizer's options and fills in the defaults, in the addon's terms. */
+function nativeOptimizer(optimizer: SparseOptimizerOptions) {
+  if (typeof optimizer !== "object" || optimizer === null || !(optimizer.type in optimizerCodes)) {
+    throw new TypeError(`optimizer.type must be "sgd", "adam" or "adagrad", got ${JSON.stringify(optimizer?.type)}`);
+  }
+  return {
+    optimizer: optimizerCodes[optimizer.type],
+    learningRate: numberInRange(optimizer.learningRate ?? 0.01, "optimizer.learningRate", 0, Infinity, true),
+    beta1: numberInRange(optimizer.beta1 ?? 0.9, "optimizer.beta1", 0, 1),
+    beta2: numberInRange(optimizer.beta2 ?? 0.999, "optimizer.beta2", 0, 1),
+    eps: numberInRange(optimizer.eps ?? 1e-8, "optimizer.eps", 0, Infinity, true),
+    weightDecay: numberInRange(optimizer.weightDecay ?? 0, "optimizer.weightDecay", 0, Infinity),
+  };
+}
+
 type Ids = Tensor<"int32"> | Int32Array | readonly number[];
 type Values = Tensor<"float32"> | Float32Array;
 
@@ -86,22 +101,14 @@ export class EmbeddingStore {
       throw new TypeError(`options must be an object, got ${describe(options)}`);
     }
     const candidates = int32Array(options.candidates, "candidates");
-    const optimizer = options.optimizer ?? { type: "sgd" };
-    if (!(optimizer.type in optimizerCodes)) {
-      throw new TypeError(`optimizer.type must be "sgd", "adam" or "adagrad", got ${JSON.stringify(optimizer.type)}`);
-    }
+    const optimizer = nativeOptimizer(options.optimizer ?? { type: "sgd" });
     this.device = resolveDevice(options.device ?? "cpu");
-    this.#learningRate = numberInRange(optimizer.learningRate ?? 0.01, "optimizer.learningRate", 0, Infinity, true);
+    this.#learningRate = optimizer.learningRate;
     this.checkFinite = options.checkFinite ?? true;
     this.#native = new native.EmbeddingStore(
       {
         candidates,
-        optimizer: optimizerCodes[optimizer.type],
-        learningRate: this.#learningRate,
-        beta1: numberInRange(optimizer.beta1 ?? 0.9, "optimizer.beta1", 0, 1),
-        beta2: numberInRange(optimizer.beta2 ?? 0.999, "optimizer.beta2", 0, 1),
-        eps: numberInRange(optimizer.eps ?? 1e-8, "optimizer.eps", 0, Infinity, true),
-        weightDecay: numberInRange(optimizer.weightDecay ?? 0, "optimizer.weightDecay", 0, Infinity),
+        ...optimizer,
         seed: integerInRange(options.seed ?? 0, "seed", 0, Number.MAX_SAFE_INTEGER),
         initStd: numberInRange(options.initStd ?? 0.01, "initStd", 0, Infinity),
       },
@@ -175,6 +182,16 @@ export class EmbeddingStore {
     const idTensor = this.idTensor(ids, "ids");
     const gradTensor = this.valueTensor(gradOut, "gradOut", [...idTensor.shape, this.maxDim]);
     store.step(this.int32Argument(idTensor, "ids"), this.float32Argument(gradTensor, "gradOut"), this.checkFinite);
+  }
+
+  /**
+   * Switches the fused optimizer. Another type starts from zeroed state and step 0; the same
+   * type keeps its moments or accumulators and takes the new hyperparameters.
+   */
+  setOptimizer(optimizer: SparseOptimizerOptions): void {
+    const options = nativeOptimizer(optimizer);
+    this.store("setOptimizer").setOptimizer(options);
+    this.#learningRate = options.learningRate;
   }
 
   /** Appends rows of the given sizes with fresh seeded values; returns the first new id. */

@@ -37,14 +37,17 @@ export interface NativeDeviceBuffer {
 export type NativeFloat32 = Float32Array | NativeDeviceBuffer;
 export type NativeInt32 = Int32Array | NativeDeviceBuffer;
 
-export interface NativeStoreOptions {
-  candidates: Int32Array;
+export interface NativeOptimizerOptions {
   optimizer: number;
   learningRate: number;
   beta1: number;
   beta2: number;
   eps: number;
   weightDecay: number;
+}
+
+export interface NativeStoreOptions extends NativeOptimizerOptions {
+  candidates: Int32Array;
   seed: number;
   initStd: number;
 }
@@ -71,6 +74,7 @@ export interface NativeEmbeddingStore {
   bytes(): NativeStoreBytes;
   compact(): void;
   setLearningRate(learningRate: number): void;
+  setOptimizer(options: NativeOptimizerOptions): void;
   dispose(): void;
 }
 
