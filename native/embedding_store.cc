@@ -250,16 +250,34 @@ void EmbeddingStore::compact() {
   locations_.shrink_to_fit();
 }
 
-void EmbeddingStore::read_rows(const int32_t* ids, int64_t n, float* host_out) const {
-  std::vector<int32_t> locations(static_cast<size_t>(n));
-  for (int64_t i = 0; i < n; ++i) locations[i] = locations_[ids[i]];
-  backend_->read_rows(view(), locations.data(), n, host_out);
+StoreView EmbeddingStore::field_view(RowField field) const {
+  static const char* const names[] = {"weights", "moment1", "moment2", "rowState"};
+  StoreView v = view();
+  if (field == kWeightsField) return v;
+  for (int32_t c = 0; c < v.num_classes; ++c) {
+    SizeClassView& sc = v.classes[c];
+    float* data = field == kMoment1Field ? sc.moment1 : field == kMoment2Field ? sc.moment2 : sc.row_state;
+    if (data == nullptr && classes_[c].capacity > 0) {
+      throw std::range_error(std::string("the store's optimizer keeps no ") + names[field]);
+    }
+    sc.weights = data;
+    if (field == kRowStateField) sc.dim = 1;
+  }
+  return v;
 }
 
-void EmbeddingStore::write_rows(const int32_t* ids, int64_t n, const float* host_values) {
+void EmbeddingStore::read_rows(const int32_t* ids, int64_t n, float* host_out, RowField field) const {
+  const StoreView v = field_view(field);
   std::vector<int32_t> locations(static_cast<size_t>(n));
   for (int64_t i = 0; i < n; ++i) locations[i] = locations_[ids[i]];
-  backend_->write_rows(view(), locations.data(), n, host_values);
+  backend_->read_rows(v, locations.data(), n, host_out);
+}
+
+void EmbeddingStore::write_rows(const int32_t* ids, int64_t n, const float* host_values, RowField field) {
+  const StoreView v = field_view(field);
+  std::vector<int32_t> locations(static_cast<size_t>(n));
+  for (int64_t i = 0; i < n; ++i) locations[i] = locations_[ids[i]];
+  backend_->write_rows(v, locations.data(), n, host_values);
 }
 
 void EmbeddingStore::fused_step(const int32_t* ids, int64_t n, const float* grad_out) {

@@ -27,6 +27,9 @@ struct StoreOptions {
   float init_std = 0.01f;
 };
 
+// What readRows/writeRows reach: the weights, or one part of the optimizer state (for checkpoints).
+enum RowField : int32_t { kWeightsField = 0, kMoment1Field = 1, kMoment2Field = 2, kRowStateField = 3 };
+
 struct StoreBytes {
   int64_t rows;             // Σ_i d_i · 4: what the size plan costs
   int64_t weights;          // allocated weight storage, free slots included
@@ -50,12 +53,17 @@ class EmbeddingStore {
   const StoreOptions& options() const { return options_; }
   StoreBackend& backend() { return *backend_; }
   StoreView view() const;
+  // A view whose `weights` are the given field, so row kernels read and write optimizer state
+  // as they do weights (row state is one float per row: dim 1). Throws when the optimizer keeps no such field.
+  StoreView field_view(RowField field) const;
+  // Elements per row of a field: the row's size, or 1 for the row state.
+  int32_t field_size(RowField field, int64_t id) const { return field == kRowStateField ? 1 : row_size(id); }
 
   // All of these expect validated input: sizes that are candidates, ids in range and unique.
   int64_t add_rows(const int32_t* sizes, int64_t n);
   void resize_rows(const int32_t* ids, const int32_t* sizes, int64_t n, const float* init);
-  void read_rows(const int32_t* ids, int64_t n, float* host_out) const;
-  void write_rows(const int32_t* ids, int64_t n, const float* host_values);
+  void read_rows(const int32_t* ids, int64_t n, float* host_out, RowField field = kWeightsField) const;
+  void write_rows(const int32_t* ids, int64_t n, const float* host_values, RowField field = kWeightsField);
   // Moves rows out of free slots' way and trims every class to the rows it holds.
   void compact();
 
@@ -66,6 +74,8 @@ class EmbeddingStore {
   // the same kind keeps its state and takes the new hyperparameters.
   void set_optimizer(const StoreOptions& optimizer);
   int64_t step_count() const { return step_count_; }
+  // For resuming from a checkpoint: Adam's bias correction continues from here.
+  void set_step_count(int64_t steps) { step_count_ = steps; }
 
   StoreBytes bytes() const;
 

@@ -74,7 +74,7 @@ Napi::Function StoreBinding::define(Napi::Env env) {
                          InstanceMethod<&StoreBinding::set_optimizer>("setOptimizer"),
                          InstanceMethod<&StoreBinding::dispose>("dispose"),
                          InstanceAccessor<&StoreBinding::get_num_rows>("numRows"),
-                         InstanceAccessor<&StoreBinding::get_step_count>("stepCount"),
+                         InstanceAccessor<&StoreBinding::get_step_count, &StoreBinding::set_step_count>("stepCount"),
                      });
 }
 
@@ -218,39 +218,45 @@ Napi::Value StoreBinding::resize(const Napi::CallbackInfo& info) {
   });
 }
 
-// readRows(ids: Int32Array, out: Float32Array): host copies of rows, padded to maxDim.
+// readRows(ids: Int32Array, out: Float32Array, field = 0): host copies of rows (or of a part of
+// the optimizer state, see RowField), padded to maxDim.
 Napi::Value StoreBinding::read_rows(const Napi::CallbackInfo& info) {
   return with_js_errors(info.Env(), [&] {
     EmbeddingStore& s = store("readRows");
     const KernelArray ids = host_int32(info[0], "ids");
     const KernelArray out = host_float32(info[1], "out");
+    const RowField field =
+        info[2].IsUndefined() ? kWeightsField : static_cast<RowField>(integer_in_range(info[2], "field", 0, 3));
     expect_length(out, ids.length * s.max_dim(), "out", "ids.length × maxDim");
     const int32_t* id_data = static_cast<const int32_t*>(ids.data);
     expect_ids_in_range(id_data, ids.length, s.num_rows(), "ids");
-    s.read_rows(id_data, ids.length, static_cast<float*>(out.data));
+    s.read_rows(id_data, ids.length, static_cast<float*>(out.data), field);
     return info.Env().Undefined();
   });
 }
 
-// writeRows(ids: Int32Array, values: Float32Array): sets each row's first d_i values.
+// writeRows(ids: Int32Array, values: Float32Array, field = 0): sets each row's first d_i values
+// (of the weights, or of a part of the optimizer state).
 Napi::Value StoreBinding::write_rows(const Napi::CallbackInfo& info) {
   return with_js_errors(info.Env(), [&] {
     EmbeddingStore& s = store("writeRows");
     const KernelArray ids = host_int32(info[0], "ids");
     const KernelArray values = host_float32(info[1], "values");
+    const RowField field =
+        info[2].IsUndefined() ? kWeightsField : static_cast<RowField>(integer_in_range(info[2], "field", 0, 3));
     expect_length(values, ids.length * s.max_dim(), "values", "ids.length × maxDim");
     const int32_t* id_data = static_cast<const int32_t*>(ids.data);
     expect_ids_in_range(id_data, ids.length, s.num_rows(), "ids");
     expect_unique_ids(id_data, ids.length, "ids");
     const float* value_data = static_cast<const float*>(values.data);
     for (int64_t i = 0; i < ids.length; ++i) {
-      for (int32_t j = 0; j < s.row_size(id_data[i]); ++j) {
+      for (int32_t j = 0; j < s.field_size(field, id_data[i]); ++j) {
         if (!std::isfinite(value_data[i * s.max_dim() + j])) {
           throw std::range_error("values[" + std::to_string(i * s.max_dim() + j) + "] is not finite");
         }
       }
     }
-    s.write_rows(id_data, ids.length, value_data);
+    s.write_rows(id_data, ids.length, value_data, field);
     return info.Env().Undefined();
   });
 }
@@ -321,6 +327,13 @@ Napi::Value StoreBinding::get_num_rows(const Napi::CallbackInfo& info) {
 Napi::Value StoreBinding::get_step_count(const Napi::CallbackInfo& info) {
   return with_js_errors(info.Env(), [&] {
     return Napi::Number::New(info.Env(), static_cast<double>(store("stepCount").step_count()));
+  });
+}
+
+void StoreBinding::set_step_count(const Napi::CallbackInfo& info, const Napi::Value& value) {
+  with_js_errors(info.Env(), [&] {
+    store("stepCount").set_step_count(integer_in_range(value, "stepCount", 0, int64_t(1) << 53));
+    return 0;
   });
 }
 

@@ -34,6 +34,7 @@ class StoreBinding : public Napi::ObjectWrap<StoreBinding> {
   Napi::Value dispose(const Napi::CallbackInfo& info);
   Napi::Value get_num_rows(const Napi::CallbackInfo& info);
   Napi::Value get_step_count(const Napi::CallbackInfo& info);
+  void set_step_count(const Napi::CallbackInfo& info, const Napi::Value& value);
 
   std::unique_ptr<EmbeddingStore> store_;
   int device_ = -1;

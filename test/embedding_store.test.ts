@@ -225,6 +225,35 @@ describe("fused optimizer step", () => {
   });
 });
 
+describe("optimizer state", () => {
+  for (const type of ["adam", "adagrad"] as const) {
+    it(`${type}: a copy made from rows, state and step count continues bit for bit`, () => {
+      const seed = testSeed(`state ${type}`);
+      const { store, random, sizes } = makePair(seed, 30, { type, learningRate: 0.01 });
+      const ids = Array.from({ length: 30 }, (_, i) => i);
+      const batches = Array.from({ length: 4 }, () => ({ ids: randomIds(random, 64, 30), grad: randomFloats(random, 64 * maxDim) }));
+      store.step(batches[0]!.ids, batches[0]!.grad);
+      store.step(batches[1]!.ids, batches[1]!.grad);
+      const copy = new EmbeddingStore({ candidates, sizes, optimizer: { type, learningRate: 0.01 } });
+      copy.writeRows(ids, store.readRows(ids));
+      for (const field of store.optimizerFields) copy.writeRows(ids, store.readRows(ids, field), field);
+      copy.stepCount = store.stepCount;
+      for (const batch of batches.slice(2)) {
+        store.step(batch.ids, batch.grad);
+        copy.step(batch.ids, batch.grad);
+      }
+      expect(copy.readRows(ids)).toEqual(store.readRows(ids));
+    });
+  }
+
+  it("has no moments under SGD, and says so", () => {
+    const store = new EmbeddingStore({ candidates, sizes: [2] });
+    expect(store.optimizerFields).toEqual([]);
+    expect(() => store.readRows([0], "moment1")).toThrow("the store's optimizer keeps no moment1");
+    expect(() => store.readRows([0], "bias" as "weights")).toThrow(TypeError);
+  });
+});
+
 describe("resize", () => {
   it("truncates when shrinking, zero-extends when growing, and takes init values when given", () => {
     const { store, reference, random } = makePair(testSeed("resize"), 60, { type: "adam", learningRate: 0.01 });

@@ -61,6 +61,21 @@ export interface SparseGradient {
 
 const optimizerCodes = { sgd: 0, adam: 1, adagrad: 2 } as const;
 
+/**
+ * What readRows/writeRows reach: the weights, or a part of the optimizer state kept beside them
+ * (Adam's first and second moments, row-wise Adagrad's one accumulator per row).
+ */
+export type StoreField = "weights" | "moment1" | "moment2" | "rowState";
+const fieldCodes: Record<StoreField, number> = { weights: 0, moment1: 1, moment2: 2, rowState: 3 };
+
+function fieldCode(field: StoreField): number {
+  const code = fieldCodes[field];
+  if (code === undefined) {
+    throw new TypeError(`field must be "weights", "moment1", "moment2" or "rowState", got ${JSON.stringify(field)}`);
+  }
+  return code;
+}
+
 /** Checks an optimizer's options and fills in the defaults, in the addon's terms. */
 function nativeOptimizer(optimizer: SparseOptimizerOptions) {
   if (typeof optimizer !== "object" || optimizer === null || !(optimizer.type in optimizerCodes)) {
@@ -86,6 +101,7 @@ export class EmbeddingStore {
   readonly checkFinite: boolean;
   #native: NativeEmbeddingStore | undefined;
   #learningRate: number;
+  #optimizerType: SparseOptimizerOptions["type"];
 
   /**
    * @example
@@ -104,6 +120,7 @@ export class EmbeddingStore {
     const optimizer = nativeOptimizer(options.optimizer ?? { type: "sgd" });
     this.device = resolveDevice(options.device ?? "cpu");
     this.#learningRate = optimizer.learningRate;
+    this.#optimizerType = options.optimizer?.type ?? "sgd";
     this.checkFinite = options.checkFinite ?? true;
     this.#native = new native.EmbeddingStore(
       {
@@ -123,9 +140,18 @@ export class EmbeddingStore {
     return this.store("numRows").numRows;
   }
 
-  /** Optimizer steps taken; Adam's bias correction uses it. */
+  /** Optimizer steps taken; Adam's bias correction uses it. Set it when resuming from a checkpoint. */
   get stepCount(): number {
     return this.store("stepCount").stepCount;
+  }
+
+  set stepCount(steps: number) {
+    this.store("stepCount").stepCount = integerInRange(steps, "stepCount", 0, Number.MAX_SAFE_INTEGER);
+  }
+
+  /** The optimizer's state fields, for checkpoints. */
+  get optimizerFields(): StoreField[] {
+    return this.#optimizerType === "adam" ? ["moment1", "moment2"] : this.#optimizerType === "adagrad" ? ["rowState"] : [];
   }
 
   /** The step size for the next step(); set it to follow a schedule. */
@@ -192,6 +218,7 @@ export class EmbeddingStore {
     const options = nativeOptimizer(optimizer);
     this.store("setOptimizer").setOptimizer(options);
     this.#learningRate = options.learningRate;
+    this.#optimizerType = optimizer.type;
   }
 
   /** Appends rows of the given sizes with fresh seeded values; returns the first new id. */
@@ -214,17 +241,20 @@ export class EmbeddingStore {
     store.resize(idArray, int32Array(sizes, "sizes"), initArgument);
   }
 
-  /** A host copy of the listed rows, [ids.length, maxDim], zero beyond each row's size. */
-  readRows(ids: Int32Array | readonly number[]): Float32Array {
+  /**
+   * A host copy of the listed rows, [ids.length, maxDim], zero beyond each row's size; or of a
+   * part of the optimizer state (`rowState` has one value per row, in column 0).
+   */
+  readRows(ids: Int32Array | readonly number[], field: StoreField = "weights"): Float32Array {
     const idArray = int32Array(ids, "ids");
     const out = new Float32Array(idArray.length * this.maxDim);
-    this.store("readRows").readRows(idArray, out);
+    this.store("readRows").readRows(idArray, out, fieldCode(field));
     return out;
   }
 
-  /** Sets the listed rows from host values [ids.length, maxDim]; each row takes its first d_i values. */
-  writeRows(ids: Int32Array | readonly number[], values: Float32Array): void {
-    this.store("writeRows").writeRows(int32Array(ids, "ids"), values);
+  /** Sets the listed rows (or their optimizer state) from host values [ids.length, maxDim]; each row takes its first d_i values. */
+  writeRows(ids: Int32Array | readonly number[], values: Float32Array, field: StoreField = "weights"): void {
+    this.store("writeRows").writeRows(int32Array(ids, "ids"), values, fieldCode(field));
   }
 
   /** Every row's current size. */

@@ -8,6 +8,7 @@ export {
   type EmbeddingStoreOptions,
   type SparseGradient,
   type SparseOptimizerOptions,
+  type StoreField,
   type StoreBytes,
 } from "./embedding_store.js";
 export { activation, activationBackward, type Activation } from "./ops/activation.js";

@@ -62,14 +62,14 @@ export interface NativeStoreBytes {
 
 export interface NativeEmbeddingStore {
   readonly numRows: number;
-  readonly stepCount: number;
+  stepCount: number;
   lookup(ids: NativeInt32, out: NativeFloat32): void;
   sparseGradient(ids: NativeInt32, gradOut: NativeFloat32): { ids: NativeInt32; values: NativeFloat32 };
   step(ids: NativeInt32, gradOut: NativeFloat32, checkFinite: boolean): void;
   addRows(sizes: Int32Array): number;
   resize(ids: Int32Array, sizes: Int32Array, init: NativeFloat32 | null): void;
-  readRows(ids: Int32Array, out: Float32Array): void;
-  writeRows(ids: Int32Array, values: Float32Array): void;
+  readRows(ids: Int32Array, out: Float32Array, field: number): void;
+  writeRows(ids: Int32Array, values: Float32Array, field: number): void;
   rowSizes(out: Int32Array): void;
   bytes(): NativeStoreBytes;
   compact(): void;
