@@ -7,7 +7,10 @@
  * host only through toArray().
  */
 import { type Device, type DeviceOption, deviceOrdinal, resolveDevice } from "./backend.js";
+import { describe } from "./describe_value.js";
 import { native, type NativeDeviceBuffer } from "./native.js";
+
+export { describe };
 
 export type DType = "float32" | "int32";
 export type HostArray<D extends DType> = D extends "float32" ? Float32Array : Int32Array;
@@ -33,15 +36,6 @@ function dtypeOf(data: Float32Array | Int32Array, argument: string): DType {
   if (data instanceof Float32Array) return "float32";
   if (data instanceof Int32Array) return "int32";
   throw new TypeError(`${argument} must be a Float32Array or an Int32Array, got ${describe(data)}`);
-}
-
-/** A short description of a value for error messages. */
-export function describe(value: unknown): string {
-  if (value === null) return "null";
-  if (Array.isArray(value)) return "an Array";
-  if (ArrayBuffer.isView(value)) return `a ${value.constructor.name}`;
-  if (typeof value === "object") return `a ${(value as object).constructor?.name ?? "object"}`;
-  return `${typeof value} ${String(value)}`;
 }
 
 export class Tensor<D extends DType = DType> {
