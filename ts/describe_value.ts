@@ -4,7 +4,9 @@
  * @internal
  */
 export function describe(value: unknown): string {
-  if (value === null) return "null";
+  if (value === null || value === undefined) return String(value);
+  if (typeof value === "function") return "a function";
+  if (typeof value === "string") return `string ${JSON.stringify(value)}`;
   if (Array.isArray(value)) return "an Array";
   if (ArrayBuffer.isView(value)) return `a ${value.constructor.name}`;
   if (typeof value === "object") return `a ${(value as object).constructor?.name ?? "object"}`;

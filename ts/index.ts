@@ -35,3 +35,37 @@ export {
   type RankingResult,
   type UserScorer,
 } from "./metrics/ranking.js";
+export {
+  hasCheckpoint,
+  loadCheckpoint,
+  saveCheckpoint,
+  type CheckpointContents,
+  type CheckpointSaveStep,
+  type SaveCheckpointOptions,
+} from "./checkpoint/checkpoint.js";
+export {
+  readSafetensors,
+  writeSafetensors,
+  type SafetensorsContents,
+  type SafetensorsDType,
+  type TensorData,
+} from "./checkpoint/safetensors.js";
+export { CheckpointError } from "./checkpoint/checkpoint_error.js";
+export type { FileDigest } from "./checkpoint/atomic_write.js";
+export type { RatingsDataset } from "./data/dataset.js";
+export { DataFormatError, type ColumnRef, type ParsedRatings, type RatingsColumns, type RatingsFormat } from "./data/ratings_parser.js";
+export { detectFormat, loadRatings, parseRatings, type LoadRatingsOptions, type RatingsFileOptions } from "./data/load_ratings.js";
+export { binaryLabels, fiveClassLabels } from "./data/labels.js";
+export { sortByTime, timeOrder } from "./data/time_order.js";
+export {
+  ctrSplit,
+  prequentialBatches,
+  streamSplit,
+  type CtrSplit,
+  type CtrSplitOptions,
+  type StreamSplit,
+  type StreamSplitOptions,
+} from "./data/splits.js";
+export { scallSegments, type ScallSegment, type ScallSegmentOptions, type ScallStream } from "./data/scall_segments.js";
+export { generateSynthetic, type CategoricalFields, type SyntheticDataset, type SyntheticOptions } from "./data/synthetic.js";
+export { writeSyntheticRatings, type WriteSyntheticOptions, type WrittenRatings } from "./data/synthetic_csv.js";
