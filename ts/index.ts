@@ -69,3 +69,56 @@ export {
 export { scallSegments, type ScallSegment, type ScallSegmentOptions, type ScallStream } from "./data/scall_segments.js";
 export { generateSynthetic, type CategoricalFields, type SyntheticDataset, type SyntheticOptions } from "./data/synthetic.js";
 export { writeSyntheticRatings, type WriteSyntheticOptions, type WrittenRatings } from "./data/synthetic_csv.js";
+export { batchNorm, batchNormBackward, type BatchNormGradients, type BatchNormOptions, type BatchNormOutput } from "./ops/batch_norm.js";
+export {
+  bceWithLogitsLoss,
+  bprLoss,
+  mseSigmoidLoss,
+  softmaxCrossEntropyLoss,
+  type BprLossResult,
+  type LossOptions,
+  type LossReduction,
+  type LossResult,
+} from "./ops/loss.js";
+export { adamState, adamStep, clipGradNorm, sgdStep, type AdamOptions, type AdamState, type SgdOptions, type SgdState } from "./ops/dense_optimizer.js";
+export {
+  chainBackward,
+  chainForward,
+  chainForwardStepwise,
+  chainLayout,
+  chainLink,
+  precomposeChain,
+  type ChainForwardOptions,
+  type ChainGradients,
+  type ChainLayout,
+  type ChainParameters,
+  type PrecomposedChain,
+} from "./ops/projection_chain.js";
+export {
+  gumbelNoise,
+  mixtureInputWidth,
+  mixtureWeights,
+  mixtureWeightsBackward,
+  projectAndMix,
+  projectAndMixBackward,
+  projectCandidates,
+  projectCandidatesBackward,
+  weightedSum,
+  weightedSumBackward,
+  type CandidateProjections,
+  type MixGradients,
+  type MixtureMode,
+  type MixtureWeights,
+  type MixtureWeightsOptions,
+  type ProjectionGradients,
+} from "./ops/gumbel_mixture.js";
+export {
+  propagate,
+  propagateBackward,
+  propagateStore,
+  propagateStoreBackward,
+  SparseGraph,
+  type PropagateOptions,
+  type StoreGradient,
+} from "./ops/sparse_propagation.js";
+export { normalizedAdjacency, transposeCsr, validateCsr, type CsrMatrix, type Interactions } from "./graph/normalized_adjacency.js";
