@@ -30,6 +30,10 @@ __global__ void dense_adam_kernel(float* param, const float* grad, float* m, flo
   for (int64_t i = grid_thread(); i < n; i += grid_threads()) dense_adam_update(param + i, m + i, v + i, grad[i], step);
 }
 
+__global__ void dense_adagrad_kernel(float* param, const float* grad, float* sum, int64_t n, DenseAdagradStep step) {
+  for (int64_t i = grid_thread(); i < n; i += grid_threads()) dense_adagrad_update(param + i, sum + i, grad[i], step);
+}
+
 __global__ void clip_scale_kernel(float* x, int64_t n, float factor) {
   for (int64_t i = grid_thread(); i < n; i += grid_threads()) x[i] *= factor;
 }
@@ -79,6 +83,12 @@ void dense_adam_cuda(float* param, const float* grad, float* m, float* v, int64_
   finish("dense_adam_kernel");
 }
 
+void dense_adagrad_cuda(float* param, const float* grad, float* sum, int64_t n, DenseAdagradStep step) {
+  if (n == 0) return;
+  dense_adagrad_kernel<<<elementwise_blocks(n), kElementwiseThreads>>>(param, grad, sum, n, step);
+  finish("dense_adagrad_kernel");
+}
+
 double clip_sum_of_squares_cuda(const float* x, int64_t n) {
   if (n == 0) return 0.0;
   const int64_t tiles = (n + kTile - 1) / kTile;
@@ -100,6 +110,8 @@ void clip_scale_cuda(float* x, int64_t n, float factor) {
 
 const KernelRegistration sgd = KernelRegistration::of<DenseSgdKernel>(kDenseSgd, Backend::kCuda, &dense_sgd_cuda);
 const KernelRegistration adam = KernelRegistration::of<DenseAdamKernel>(kDenseAdam, Backend::kCuda, &dense_adam_cuda);
+const KernelRegistration adagrad =
+    KernelRegistration::of<DenseAdagradKernel>(kDenseAdagrad, Backend::kCuda, &dense_adagrad_cuda);
 const KernelRegistration squares =
     KernelRegistration::of<ClipSumOfSquaresKernel>(kClipSumOfSquares, Backend::kCuda, &clip_sum_of_squares_cuda);
 const KernelRegistration scale = KernelRegistration::of<ClipScaleKernel>(kClipScale, Backend::kCuda, &clip_scale_cuda);

@@ -80,7 +80,20 @@ export {
   type LossReduction,
   type LossResult,
 } from "./ops/loss.js";
-export { adamState, adamStep, clipGradNorm, sgdStep, type AdamOptions, type AdamState, type SgdOptions, type SgdState } from "./ops/dense_optimizer.js";
+export {
+  adagradState,
+  adagradStep,
+  adamState,
+  adamStep,
+  clipGradNorm,
+  sgdStep,
+  type AdagradOptions,
+  type AdagradState,
+  type AdamOptions,
+  type AdamState,
+  type SgdOptions,
+  type SgdState,
+} from "./ops/dense_optimizer.js";
 export {
   chainBackward,
   chainForward,

@@ -6,6 +6,8 @@
 //          decoupled (torch.optim.AdamW): w ← w·(1 − lr·λ)
 //          m ← β1·m + (1 − β1)·g;  v ← β2·v + (1 − β2)·g²
 //          w ← w − (lr / bc1) · m / (sqrt(v) / sqrt(bc2) + ε),  bc_k = 1 − β_k^t for step t ≥ 1
+//   Adagrad (torch.optim.Adagrad, lr_decay 0, initial accumulator 0):
+//          g ← g + λ·w;  G ← G + g²;  w ← w − lr · g / (sqrt(G) + ε)
 //   Clipping (clip_grad_norm_): n = sqrt(Σ g²) over all the gradients, in double;
 //          when maxNorm / (n + 1e-6) < 1 every gradient is multiplied by it.
 //
@@ -55,6 +57,18 @@ MIXDIM_HD void dense_adam_update(float* w, float* m, float* v, float g, const De
   *m = s.beta1 * *m + (1.0f - s.beta1) * g;
   *v = s.beta2 * *v + (1.0f - s.beta2) * g * g;
   *w -= s.step_size * *m / (sqrtf(*v) * s.inverse_sqrt_correction2 + s.eps);
+}
+
+struct DenseAdagradStep {
+  float learning_rate;
+  float eps;
+  float weight_decay;
+};
+
+MIXDIM_HD void dense_adagrad_update(float* w, float* sum, float g, const DenseAdagradStep& s) {
+  g += s.weight_decay * *w;
+  *sum += g * g;
+  *w -= s.learning_rate * g / (sqrtf(*sum) + s.eps);
 }
 
 // The factor clip_grad_norm_ scales by: min(1, max_norm / (norm + 1e-6)); 1 for a non-finite norm,

@@ -1,5 +1,6 @@
 // denseSgdStep(param, grad, momentumBuffer, learningRate, momentum, weightDecay),
 // denseAdamStep(param, grad, m, v, step, learningRate, beta1, beta2, eps, weightDecay, decoupled) and
+// denseAdagradStep(param, grad, sum, learningRate, eps, weightDecay),
 // clipGradNorm(grads, maxNorm): float32 arrays on one device, updated in place. momentumBuffer may be null
 // (plain SGD). clipGradNorm takes an Array of gradients and returns their global L2 norm.
 #include <cmath>
@@ -87,6 +88,21 @@ Napi::Value dense_adam_binding(const Napi::CallbackInfo& info) {
   });
 }
 
+Napi::Value dense_adagrad_binding(const Napi::CallbackInfo& info) {
+  return with_js_errors(info.Env(), [&] {
+    const int device = argument_device(info[0], "param");
+    const KernelArray param = kernel_float32(info[0], "param", device);
+    const float* grad = float32_of_length(info[1], "grad", device, param.length);
+    float* sum = float32_of_length(info[2], "sum", device, param.length);
+    DenseAdagradStep step;
+    step.learning_rate = static_cast<float>(number_in(info[3], "learningRate", 0, kUnbounded));
+    step.eps = static_cast<float>(number_in(info[4], "eps", 0, kUnbounded));
+    step.weight_decay = static_cast<float>(number_in(info[5], "weightDecay", 0, kUnbounded));
+    kernel<DenseAdagradKernel>(kDenseAdagrad, device)(static_cast<float*>(param.data), grad, sum, param.length, step);
+    return info.Env().Undefined();
+  });
+}
+
 Napi::Value clip_grad_norm_binding(const Napi::CallbackInfo& info) {
   return with_js_errors(info.Env(), [&] {
     const Napi::Env env = info.Env();
@@ -121,6 +137,7 @@ Napi::Value clip_grad_norm_binding(const Napi::CallbackInfo& info) {
 
 const BindingRegistration sgd("denseSgdStep", &dense_sgd_binding);
 const BindingRegistration adam("denseAdamStep", &dense_adam_binding);
+const BindingRegistration adagrad("denseAdagradStep", &dense_adagrad_binding);
 const BindingRegistration clip("clipGradNorm", &clip_grad_norm_binding);
 
 }  // namespace

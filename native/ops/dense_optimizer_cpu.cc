@@ -29,6 +29,12 @@ void dense_adam_cpu(float* param, const float* grad, float* m, float* v, int64_t
   });
 }
 
+void dense_adagrad_cpu(float* param, const float* grad, float* sum, int64_t n, DenseAdagradStep step) {
+  ThreadPool::instance().parallel_for(n, kElementGrain, [&](int64_t begin, int64_t end) {
+    for (int64_t i = begin; i < end; ++i) dense_adagrad_update(param + i, sum + i, grad[i], step);
+  });
+}
+
 double sum_of_squares_cpu(const float* x, int64_t n) {
   const int64_t blocks = (n + kSquaresBlock - 1) / kSquaresBlock;
   std::vector<double> partial(static_cast<size_t>(blocks), 0.0);
@@ -53,6 +59,8 @@ void scale_in_place_cpu(float* x, int64_t n, float factor) {
 
 const KernelRegistration sgd = KernelRegistration::of<DenseSgdKernel>(kDenseSgd, Backend::kCpu, &dense_sgd_cpu);
 const KernelRegistration adam = KernelRegistration::of<DenseAdamKernel>(kDenseAdam, Backend::kCpu, &dense_adam_cpu);
+const KernelRegistration adagrad =
+    KernelRegistration::of<DenseAdagradKernel>(kDenseAdagrad, Backend::kCpu, &dense_adagrad_cpu);
 const KernelRegistration squares =
     KernelRegistration::of<ClipSumOfSquaresKernel>(kClipSumOfSquares, Backend::kCpu, &sum_of_squares_cpu);
 const KernelRegistration scale =

@@ -3,6 +3,8 @@ import { backend, setThreads } from "../../ts/backend.js";
 import { native } from "../../ts/native.js";
 import { Tensor } from "../../ts/tensor.js";
 import {
+  adagradState,
+  adagradStep,
   adamState, adamStep, clipGradNorm, type AdamOptions, type DenseOptimizerNative, sgdStep, type SgdState,
 } from "../../ts/ops/dense_optimizer.js";
 import { maxRelativeError } from "../support/reference_store.js";
@@ -118,6 +120,36 @@ describe("dense Adam", () => {
       .toThrow(new RangeError("state.v has shape [5] but must have [4]"));
     expect(() => adamStep(p, p, {} as typeof state, 1, { learningRate: 1 })).toThrow("state.m must be a Tensor");
     expect(() => adamStep(p, p, state, 1, { learningRate: 1, decoupled: 1 as unknown as boolean })).toThrow(TypeError);
+  });
+});
+
+describe("dense Adagrad", () => {
+  it("matches torch.optim.Adagrad's update in float64 over several steps, with weight decay", () => {
+    const random = rng(testSeed("dense adagrad"));
+    const n = 777;
+    const w0 = randomFloats(random, n);
+    const param = Tensor.from(Float32Array.from(w0));
+    const state = adagradState(param);
+    const w = Float64Array.from(w0);
+    const sum = new Float64Array(n);
+    const options = { learningRate: 0.05, eps: 1e-10, weightDecay: 0.01 };
+    for (let t = 0; t < 4; ++t) {
+      const g = randomFloats(random, n);
+      adagradStep(param, Tensor.from(g), state, options);
+      for (let i = 0; i < n; ++i) {
+        const gi = g[i]! + options.weightDecay * w[i]!;
+        sum[i]! += gi * gi;
+        w[i]! -= (options.learningRate * gi) / (Math.sqrt(sum[i]!) + options.eps);
+      }
+    }
+    expect(maxRelativeError(param.toArray(), w)).toBeLessThan(1e-5);
+    expect(maxRelativeError(state.sum.toArray(), sum)).toBeLessThan(1e-5);
+  });
+
+  it("rejects mismatched state and a negative learning rate, naming them", () => {
+    const p = Tensor.from(new Float32Array(3));
+    expect(() => adagradStep(p, p, { sum: Tensor.from(new Float32Array(2)) }, { learningRate: 1 })).toThrow("state.sum has shape [2] but must have [3]");
+    expect(() => adagradStep(p, p, adagradState(p), { learningRate: -1 })).toThrow(/learningRate must be in/);
   });
 });
 

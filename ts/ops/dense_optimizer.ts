@@ -13,6 +13,8 @@ import { commonDevice, expectShape, expectTensor, kernelArgument, outputTensor }
 export interface DenseOptimizerNative {
   denseSgdStep(param: NativeFloat32, grad: NativeFloat32, momentumBuffer: NativeFloat32 | null, learningRate: number,
                momentum: number, weightDecay: number): void;
+  denseAdagradStep(param: NativeFloat32, grad: NativeFloat32, sum: NativeFloat32, learningRate: number, eps: number,
+                   weightDecay: number): void;
   denseAdamStep(param: NativeFloat32, grad: NativeFloat32, m: NativeFloat32, v: NativeFloat32, step: number,
                 learningRate: number, beta1: number, beta2: number, eps: number, weightDecay: number,
                 decoupled: boolean): void;
@@ -110,6 +112,35 @@ export function adamStep(param: Tensor<"float32">, grad: Tensor<"float32">, stat
   kernels.denseAdamStep(kernelArgument(p, "param"), kernelArgument(g, "grad"), kernelArgument(m, "state.m"),
                         kernelArgument(v, "state.v"), step, options.learningRate, options.beta1 ?? 0.9,
                         options.beta2 ?? 0.999, options.eps ?? 1e-8, options.weightDecay ?? 0, decoupled);
+}
+
+export interface AdagradOptions {
+  learningRate: number;
+  /** Default 1e-10 (PyTorch's). */
+  eps?: number;
+  weightDecay?: number;
+}
+
+export interface AdagradState {
+  /** Σ g² per element. */
+  sum: Tensor<"float32">;
+}
+
+/** A zeroed Adagrad accumulator for param, on its device. */
+export function adagradState(param: Tensor<"float32">): AdagradState {
+  const p = expectTensor(param, "float32", "param");
+  return { sum: outputTensor("float32", p.shape, p.device) };
+}
+
+/** One Adagrad step on param, in place: G ← G + g², w ← w − lr·g/(sqrt(G) + ε), with g ← g + λ·w first. */
+export function adagradStep(param: Tensor<"float32">, grad: Tensor<"float32">, state: AdagradState,
+                            options: AdagradOptions): void {
+  const [p, g] = paramAndGrad(param, grad);
+  const sum = expectTensor(state?.sum, "float32", "state.sum");
+  expectShape(sum, p.shape, "state.sum");
+  commonDevice({ param: p, grad: g, "state.sum": sum });
+  kernels.denseAdagradStep(kernelArgument(p, "param"), kernelArgument(g, "grad"), kernelArgument(sum, "state.sum"),
+                           options.learningRate, options.eps ?? 1e-10, options.weightDecay ?? 0);
 }
 
 /**
