@@ -135,3 +135,16 @@ export {
   type StoreGradient,
 } from "./ops/sparse_propagation.js";
 export { normalizedAdjacency, transposeCsr, validateCsr, type CsrMatrix, type Interactions } from "./graph/normalized_adjacency.js";
+export {
+  biasGradient,
+  cpuGemm,
+  matmul,
+  matmulGradients,
+  setCpuGemm,
+  type CpuGemmInfo,
+  type CpuGemmOptions,
+  type MatmulGradients,
+  type MatmulOptions,
+} from "./ops/gemm.js";
+export { softmax, softmaxBackward } from "./ops/softmax.js";
+export { concatFeatures, concatFeaturesBackward, sliceFeatures, sliceFeaturesBackward } from "./ops/feature_concat.js";
