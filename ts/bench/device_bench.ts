@@ -1,0 +1,76 @@
+/**
+ * One device's figures: its copy bandwidth and every kernel read against it.
+ *
+ * On the CPU, lookup is also timed at 1 and 2 threads, each beside a copy at the same thread
+ * count, so thread scaling shows both in GB/s and in the ratio; the default thread count
+ * (MIXDIM_THREADS or all hardware threads) is restored afterwards, whatever happens.
+ */
+import os from "node:os";
+
+import { backend, type Device, setThreads } from "../index.js";
+import { copyBufferBytes, type CopyBandwidth, measureCopyBandwidth } from "./bandwidth_limit.js";
+import type { OptimizerType } from "./effective_bytes.js";
+import type { DeviceFigures, KernelFigure, KernelName } from "./figures.js";
+import { type KernelTiming, StoreKernels } from "./store_kernels.js";
+import type { StoreWorkload } from "./store_workload.js";
+import { checkTarget } from "./targets.js";
+
+const scalingThreads = [1, 2];
+const optimizers: readonly OptimizerType[] = ["sgd", "adam", "adagrad"];
+
+export function benchDevice(device: Device, workload: StoreWorkload, log: (line: string) => void): DeviceFigures {
+  const defaultThreads = backend().threads;
+  const figures: KernelFigure[] = [];
+  const limits: CopyBandwidth[] = [];
+
+  const figure = (kernel: KernelName, label: string, timing: KernelTiming, limit: CopyBandwidth,
+                  extra: Pick<KernelFigure, "optimizer" | "checkFinite"> = {}): void => {
+    const threads = device === "cpu" ? limit.threads : undefined;
+    const partial = { kernel, label, ...extra, ...(threads === undefined ? {} : { threads }), ...timing,
+                      limitGbPerSecond: limit.gbPerSecond, ratio: timing.gbPerSecond / limit.gbPerSecond };
+    const target = checkTarget(device, partial, defaultThreads);
+    figures.push(target === undefined ? partial : { ...partial, target });
+    log(`  ${label.padEnd(24)} ${timing.medianMs.toFixed(3).padStart(9)} ms ${timing.gbPerSecond.toFixed(1).padStart(7)} GB/s`);
+  };
+
+  const kernels = new StoreKernels(device, workload);
+  try {
+    const limit = measureCopyBandwidth(device);
+    limits.push(limit);
+    log(`  ${"copy (limit)".padEnd(24)} ${limit.medianMs.toFixed(3).padStart(9)} ms ${limit.gbPerSecond.toFixed(1).padStart(7)} GB/s`);
+    figure("lookup", "lookup", kernels.lookup(), limit);
+    figure("sparseGradient", "sparseGradient", kernels.sparseGradient(), limit);
+    for (const optimizer of optimizers) {
+      figure("step", `step ${optimizer}`, kernels.step(optimizer, false), limit, { optimizer, checkFinite: false });
+    }
+    figure("step", "step adam (checkFinite)", kernels.step("adam", true), limit, { optimizer: "adam", checkFinite: true });
+
+    if (device === "cpu") {
+      try {
+        for (const threads of scalingThreads.filter((count) => count !== defaultThreads)) {
+          setThreads(threads);
+          const scaledLimit = measureCopyBandwidth(device);
+          limits.push(scaledLimit);
+          figure("lookup", `lookup @${threads} thread${threads === 1 ? "" : "s"}`, kernels.lookup(), scaledLimit);
+        }
+      } finally {
+        setThreads(defaultThreads);
+      }
+    }
+  } finally {
+    kernels.dispose();
+  }
+
+  return {
+    device,
+    name: device === "cpu" ? os.cpus()[0]?.model ?? "unknown CPU" : backend().cudaDevices[0]?.name ?? "unknown GPU",
+    date: new Date().toISOString(),
+    host: `${os.cpus()[0]?.model ?? "unknown CPU"} × ${os.cpus().length}, Node ${process.version}`,
+    limit: {
+      kind: device === "cpu" ? "memcpy over the thread pool" : "device-to-device cudaMemcpy",
+      bufferBytes: copyBufferBytes,
+      measurements: limits,
+    },
+    kernels: figures,
+  };
+}
