@@ -39,11 +39,21 @@ RowRef row_at(const StoreView& store, int32_t location) {
                 c.dim};
 }
 
+// How many sorted positions ahead the gradient sums prefetch: positions jump around the batch.
+constexpr int64_t kGradientPrefetchDistance = 8;
+constexpr int64_t kFloatsPerCacheLine = 16;
+
 // Σ over the segment's positions in batch order, for the row's first `dim` elements.
 void sum_segment(const RowSegments& segments, int64_t s, const float* grad_out, int64_t max_dim, int32_t dim,
                  float* acc) {
   std::fill(acc, acc + dim, 0.0f);
+  const int64_t total = static_cast<int64_t>(segments.positions.size());
   for (int64_t k = segments.offsets[s]; k < segments.offsets[s + 1]; ++k) {
+    // The walk over sorted positions runs on into the next segments, which this thread sums next.
+    if (k + kGradientPrefetchDistance < total) {
+      const float* ahead = grad_out + static_cast<int64_t>(segments.positions[k + kGradientPrefetchDistance]) * max_dim;
+      for (int64_t j = 0; j < dim; j += kFloatsPerCacheLine) __builtin_prefetch(ahead + j);
+    }
     const float* g = grad_out + static_cast<int64_t>(segments.positions[k]) * max_dim;
     for (int32_t j = 0; j < dim; ++j) acc[j] += g[j];
   }
@@ -100,14 +110,17 @@ class CpuStoreBackend final : public StoreBackend {
     const int64_t max_dim = store.max_dim;
     ThreadPool::instance().parallel_for(n, kRowGrain, [&](int64_t begin, int64_t end) {
       for (int64_t b = begin; b < end; ++b) {
+        // Two-stage prefetch: the location table entry far ahead, then the row it names nearer.
+        if (b + 2 * kPrefetchDistance < end) __builtin_prefetch(&store.locations[ids[b + 2 * kPrefetchDistance]]);
         if (b + kPrefetchDistance < end) {
           __builtin_prefetch(row_weights(store, store.locations[ids[b + kPrefetchDistance]]));
         }
         const int32_t location = store.locations[ids[b]];
-        const float* row = row_weights(store, location);
         const int32_t dim = row_dim(store, location);
         float* dst = out + b * max_dim;
-        for (int64_t j = 0; j < max_dim; ++j) dst[j] = padded_row_element(row, dim, static_cast<int>(j));
+        // padded_row_element(row, dim, j) for every j, as one copy and one fill (both vectorised).
+        std::memcpy(dst, row_weights(store, location), static_cast<size_t>(dim) * sizeof(float));
+        std::memset(dst + dim, 0, static_cast<size_t>(max_dim - dim) * sizeof(float));
       }
     });
   }
@@ -149,14 +162,19 @@ class CpuStoreBackend final : public StoreBackend {
     std::atomic<bool> finite{true};
     const int64_t max_dim = store.max_dim;
     ThreadPool::instance().parallel_for(n, kRowGrain * 4, [&](int64_t begin, int64_t end) {
-      // Multiplying by zero maps every finite value to 0 and NaN/Inf to NaN, with no branch per element.
-      float probe = 0.0f;
+      // A float is NaN or ±Inf exactly when its exponent bits are all ones; adding one unit of
+      // exponent then carries into bit 31. Integer and/add/or only, so the loop vectorises.
+      uint32_t carry = 0;
       for (int64_t b = begin; b < end; ++b) {
         const int32_t dim = row_dim(store, store.locations[ids[b]]);
         const float* g = grad_out + b * max_dim;
-        for (int32_t j = 0; j < dim; ++j) probe += 0.0f * g[j];
+        for (int32_t j = 0; j < dim; ++j) {
+          uint32_t bits;
+          std::memcpy(&bits, &g[j], sizeof bits);
+          carry |= (bits & 0x7F800000u) + 0x00800000u;
+        }
       }
-      if (probe != 0.0f || std::isnan(probe)) finite = false;
+      if ((carry & 0x80000000u) != 0) finite = false;
     });
     return finite;
   }
