@@ -9,6 +9,9 @@ import { sigmoid, tanh } from "../../ts/autograd/ops/activation_op.js";
 import { combine } from "../../ts/autograd/ops/arithmetic_op.js";
 import { Variable } from "../../ts/autograd/variable.js";
 import { BatchNorm } from "../../ts/modules/batch_norm.js";
+import { Linear } from "../../ts/modules/linear.js";
+import { MLP } from "../../ts/modules/mlp.js";
+import { concat } from "../../ts/autograd/ops/concat_op.js";
 import { ProjectionChain } from "../../ts/modules/projection_chain.js";
 import { checkGradients } from "../support/gradient_check.js";
 import { pick, randomFloats, randomInt, rng, testSeed } from "../support/random.js";
@@ -43,6 +46,20 @@ describe("gradients match finite differences", () => {
       const b = randomInt(random, 0, 12);
       return (b * 16 + randomInt(random, 0, sizes[b]!)) / padded.length;
     }, { h: 1e-3 });
+  });
+
+  it("Linear, and an MLP with batch norm over a concatenation", () => {
+    const random = rng(testSeed("mlp gradient"));
+    const layer = new Linear({ inFeatures: 6, outFeatures: 3, seed: 4 });
+    const x = leaf(randomFloats(random, 5 * 6), [5, 6], "x");
+    const labels = Tensor.from(Int32Array.from({ length: 5 }, () => randomInt(random, 0, 3)));
+    checkGradients(() => softmaxCrossEntropy(layer.forward(x), labels), [x, layer.weight, layer.bias!], random, { h: 1e-3 });
+    const mlp = new MLP({ sizes: [7, 8, 2], activation: "tanh", batchNorm: true, seed: 2 });
+    const a = leaf(randomFloats(random, 6 * 3), [6, 3], "a");
+    const b = leaf(randomFloats(random, 6 * 4), [6, 4], "b");
+    const targets = Tensor.from(Int32Array.from({ length: 6 }, () => randomInt(random, 0, 2)));
+    const parameters = mlp.parameters() as Variable[];
+    checkGradients(() => softmaxCrossEntropy(mlp.forward(concat([a, b])), targets), [a, b, ...parameters], random, { h: 1e-3 });
   });
 
   it("softmax cross-entropy and BPR", () => {
