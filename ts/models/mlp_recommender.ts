@@ -1,0 +1,92 @@
+/**
+ * ESAPN's recommender (methods.md B §1): user and item vectors → BN → Linear(·, 512) → BN →
+ * tanh → Linear(512, 1 or 5). Embeddings come from a size plan; when the plan mixes sizes,
+ * each side's rows go through its projection chain to the largest size and then tanh(BN(·)),
+ * as ESAPN's reference does, so rows of every size meet in one space.
+ */
+import { tanh } from "../autograd/ops/activation_op.js";
+import { concat } from "../autograd/ops/concat_op.js";
+import type { Variable } from "../autograd/variable.js";
+import type { DeviceOption } from "../backend.js";
+import { BatchNorm } from "../modules/batch_norm.js";
+import { Linear } from "../modules/linear.js";
+import type { MixedDimEmbedding } from "../modules/mixed_dim_embedding.js";
+import { Module } from "../modules/module.js";
+import { ProjectionChain } from "../modules/projection_chain.js";
+import { embeddingFromPlan, type SizePlan } from "../plan/size_plan.js";
+import type { Tensor } from "../tensor.js";
+
+export interface MlpRecommenderOptions {
+  /** Tables "users" and "items". */
+  plan: SizePlan;
+  /** 1 for the binary task (a logit), 5 for the 5-class task. */
+  outputs: number;
+  /** Default 512. */
+  hidden?: number;
+  seed?: number;
+  initStd?: number;
+  device?: DeviceOption;
+}
+
+/** One side (users or items): its embedding and, for a mixed plan, the chain and tanh(BN(·)) to the largest size. */
+class Side extends Module {
+  constructor(readonly embedding: MixedDimEmbedding, readonly chain: ProjectionChain | undefined,
+              readonly norm: BatchNorm | undefined) {
+    super();
+  }
+
+  forward(ids: Int32Array | Tensor<"int32">): Variable {
+    const rows = this.embedding.forward(ids);
+    if (this.chain === undefined || this.norm === undefined) return rows;
+    const sizes = this.embedding.store.sizes();
+    const rowSizes = Int32Array.from(ids instanceof Int32Array ? ids : ids.toArray(), (id) => sizes[id]!);
+    return tanh(this.norm.forward(this.chain.forward(rows, rowSizes)));
+  }
+
+  protected override children(): Record<string, Module> {
+    return {
+      embedding: this.embedding,
+      ...(this.chain === undefined ? {} : { chain: this.chain }),
+      ...(this.norm === undefined ? {} : { norm: this.norm }),
+    };
+  }
+}
+
+export class MlpRecommender extends Module {
+  readonly users: Side;
+  readonly items: Side;
+  readonly inputNorm: BatchNorm;
+  readonly hidden: Linear;
+  readonly hiddenNorm: BatchNorm;
+  readonly output: Linear;
+
+  constructor({ plan, outputs, hidden = 512, seed = 0, initStd = 0.01, device = "cpu" }: MlpRecommenderOptions) {
+    super();
+    const width = plan.candidates[plan.candidates.length - 1]!;
+    const mixed = plan.candidates.length > 1;
+    const side = (table: string, offset: number) => new Side(
+      embeddingFromPlan(plan, table, { seed: seed + offset, initStd, device }),
+      mixed ? new ProjectionChain({ dims: plan.candidates, seed: seed + offset + 1, device }) : undefined,
+      mixed ? new BatchNorm({ features: width, device }) : undefined,
+    );
+    this.users = side("users", 100);
+    this.items = side("items", 200);
+    this.inputNorm = new BatchNorm({ features: 2 * width, device });
+    this.hidden = new Linear({ inFeatures: 2 * width, outFeatures: hidden, seed: seed + 300, device });
+    this.hiddenNorm = new BatchNorm({ features: hidden, device });
+    this.output = new Linear({ inFeatures: hidden, outFeatures: outputs, seed: seed + 400, device });
+  }
+
+  /** Logits [B, outputs] for (users[b], items[b]). */
+  forward(users: Int32Array | Tensor<"int32">, items: Int32Array | Tensor<"int32">): Variable {
+    const x = concat([this.users.forward(users), this.items.forward(items)]);
+    return this.output.forward(tanh(this.hiddenNorm.forward(this.hidden.forward(this.inputNorm.forward(x)))));
+  }
+
+  protected override children(): Record<string, Module> {
+    return {
+      users: this.users, items: this.items, inputNorm: this.inputNorm, hidden: this.hidden,
+      hiddenNorm: this.hiddenNorm, output: this.output,
+    };
+  }
+}
