@@ -7,6 +7,7 @@ import { Variable } from "../autograd/variable.js";
 import { native } from "../native.js";
 import { Tensor } from "../tensor.js";
 import { EmbeddingParameter } from "./embedding_parameter.js";
+import { packStoreField, unpackStoreField } from "./store_packing.js";
 
 export type Parameter = Variable | EmbeddingParameter;
 
@@ -111,36 +112,16 @@ function copyInto(target: Tensor<"float32">, values: Float32Array, name: string)
 }
 
 function packStore(parameter: EmbeddingParameter, name: string): ModuleState {
-  const store = parameter.store;
-  const sizes = store.sizes();
-  const ids = Int32Array.from({ length: sizes.length }, (_, i) => i);
-  const padded = store.readRows(ids);
-  const rows = new Float32Array(sizes.reduce((n, d) => n + d, 0));
-  let offset = 0;
-  sizes.forEach((size, id) => {
-    rows.set(padded.subarray(id * store.maxDim, id * store.maxDim + size), offset);
-    offset += size;
-  });
-  return { [`${name}.sizes`]: sizes, [`${name}.rows`]: rows };
+  return { [`${name}.sizes`]: parameter.store.sizes(), [`${name}.rows`]: packStoreField(parameter.store) };
 }
 
 function unpackStore(parameter: EmbeddingParameter, state: ModuleState, name: string): void {
   const store = parameter.store;
   const sizes = take(state, `${name}.sizes`, Int32Array);
-  const rows = take(state, `${name}.rows`, Float32Array);
-  const total = sizes.reduce((n, d) => n + d, 0);
-  if (rows.length !== total) throw new RangeError(`state.${name}.rows has ${rows.length} values but its sizes need ${total}`);
-  if (sizes.length > store.numRows) store.addRows(sizes.subarray(store.numRows));
   if (sizes.length < store.numRows) {
     throw new RangeError(`state.${name}.sizes has ${sizes.length} rows but the store already holds ${store.numRows}`);
   }
-  const ids = Int32Array.from({ length: sizes.length }, (_, i) => i);
-  store.resize(ids, sizes);
-  const padded = new Float32Array(sizes.length * store.maxDim);
-  let offset = 0;
-  sizes.forEach((size, id) => {
-    padded.set(rows.subarray(offset, offset + size), id * store.maxDim);
-    offset += size;
-  });
-  store.writeRows(ids, padded);
+  if (sizes.length > store.numRows) store.addRows(sizes.subarray(store.numRows));
+  store.resize(Int32Array.from({ length: sizes.length }, (_, i) => i), sizes);
+  unpackStoreField(store, take(state, `${name}.rows`, Float32Array), "weights", `state.${name}.rows`);
 }

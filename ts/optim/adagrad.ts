@@ -13,7 +13,6 @@ export interface AdagradOptimizerOptions extends OptimizerOptions {
 export class Adagrad extends Optimizer {
   readonly eps: number;
   readonly weightDecay: number;
-  #states = new Map<Variable, AdagradState>();
 
   constructor(parameters: readonly Parameter[], options: AdagradOptimizerOptions) {
     super(parameters, options);
@@ -23,17 +22,10 @@ export class Adagrad extends Optimizer {
   }
 
   protected denseStep(parameter: Variable, grad: Tensor<"float32">): void {
-    const state = this.#states.get(parameter) ?? adagradState(parameter.value);
-    this.#states.set(parameter, state);
+    const saved = this.states.get(parameter);
+    const state: AdagradState = saved === undefined ? adagradState(parameter.value) : { sum: saved.sum! };
+    this.states.set(parameter, { sum: state.sum });
     adagradStep(parameter.value, grad, state, { learningRate: this.learningRate, eps: this.eps, weightDecay: this.weightDecay });
   }
 
-  state(): Record<string, Tensor<"float32">> {
-    const out: Record<string, Tensor<"float32">> = {};
-    this.denseParameters().forEach((p, i) => {
-      const state = this.#states.get(p);
-      if (state !== undefined) out[`${i}.sum`] = state.sum;
-    });
-    return out;
-  }
 }

@@ -20,7 +20,6 @@ export class Adam extends Optimizer {
   readonly eps: number;
   readonly weightDecay: number;
   readonly decoupled: boolean;
-  #states = new Map<Variable, AdamState>();
 
   constructor(parameters: readonly Parameter[], options: AdamOptimizerOptions) {
     super(parameters, options);
@@ -34,23 +33,13 @@ export class Adam extends Optimizer {
   }
 
   protected denseStep(parameter: Variable, grad: Tensor<"float32">): void {
-    const state = this.#states.get(parameter) ?? adamState(parameter.value);
-    this.#states.set(parameter, state);
+    const saved = this.states.get(parameter);
+    const state: AdamState = saved === undefined ? adamState(parameter.value) : { m: saved.m!, v: saved.v! };
+    this.states.set(parameter, { m: state.m, v: state.v });
     adamStep(parameter.value, grad, state, this.steps, {
       learningRate: this.learningRate, beta1: this.beta1, beta2: this.beta2, eps: this.eps,
       weightDecay: this.weightDecay, decoupled: this.decoupled,
     });
   }
 
-  state(): Record<string, Tensor<"float32">> {
-    const out: Record<string, Tensor<"float32">> = {};
-    this.denseParameters().forEach((p, i) => {
-      const state = this.#states.get(p);
-      if (state !== undefined) {
-        out[`${i}.m`] = state.m;
-        out[`${i}.v`] = state.v;
-      }
-    });
-    return out;
-  }
 }

@@ -9,7 +9,8 @@ import type { SparseOptimizerOptions } from "../embedding_store.js";
 import { EmbeddingParameter } from "../modules/embedding_parameter.js";
 import type { Parameter } from "../modules/module.js";
 import { clipGradNorm } from "../ops/dense_optimizer.js";
-import type { Tensor } from "../tensor.js";
+import { packStoreField, unpackStoreField } from "../modules/store_packing.js";
+import { Tensor } from "../tensor.js";
 
 export interface OptimizerOptions {
   learningRate: number;
@@ -19,8 +20,19 @@ export interface OptimizerOptions {
   maxGradNorm?: number;
 }
 
+/** What resuming needs: every state tensor (host copies) and the step counters. */
+export interface OptimizerSnapshot {
+  /** `dense.<i>.<name>` for dense parameter i; `sparse.<j>.<field>` for embedding store j, rows packed at their sizes. */
+  tensors: Record<string, Float32Array>;
+  steps: number;
+  /** Each embedding store's own step count (its Adam bias correction). */
+  storeSteps: number[];
+}
+
 export abstract class Optimizer {
   readonly parameters: readonly Parameter[];
+  /** Each dense parameter's state tensors by name (momentum, m and v, or sum). */
+  protected readonly states = new Map<Variable, Record<string, Tensor<"float32">>>();
   readonly maxGradNorm: number | undefined;
   #learningRate: number;
   /** Steps taken. */
@@ -79,6 +91,42 @@ export abstract class Optimizer {
 
   protected abstract denseStep(parameter: Variable, grad: Tensor<"float32">): void;
 
-  /** The dense parameters' optimizer state by parameter index, for checkpoints. */
-  abstract state(): Record<string, Tensor<"float32">>;
+  snapshot(): OptimizerSnapshot {
+    const tensors: Record<string, Float32Array> = {};
+    this.denseParameters().forEach((p, i) => {
+      for (const [name, tensor] of Object.entries(this.states.get(p) ?? {})) {
+        tensors[`dense.${i}.${name}`] = Float32Array.from(tensor.toArray());
+      }
+    });
+    const sparse = this.sparseParameters();
+    sparse.forEach((p, j) => {
+      for (const field of p.store.optimizerFields) tensors[`sparse.${j}.${field}`] = packStoreField(p.store, field);
+    });
+    return { tensors, steps: this.steps, storeSteps: sparse.map((p) => p.store.stepCount) };
+  }
+
+  /** Restores a snapshot taken from an optimizer of the same kind over the same parameters. */
+  restore(snapshot: OptimizerSnapshot): void {
+    this.denseParameters().forEach((p, i) => {
+      const prefix = `dense.${i}.`;
+      const entries = Object.entries(snapshot.tensors).filter(([name]) => name.startsWith(prefix));
+      if (entries.length === 0) return;
+      this.states.set(p, Object.fromEntries(entries.map(([name, values]) => {
+        if (values.length !== p.value.size) {
+          throw new RangeError(`snapshot.tensors["${name}"] has ${values.length} values but the parameter has ${p.value.size}`);
+        }
+        return [name.slice(prefix.length), Tensor.from(Float32Array.from(values), { shape: p.shape, device: p.device })];
+      })));
+    });
+    this.sparseParameters().forEach((p, j) => {
+      for (const field of p.store.optimizerFields) {
+        const name = `sparse.${j}.${field}`;
+        const values = snapshot.tensors[name];
+        if (values === undefined) throw new RangeError(`snapshot.tensors has no "${name}"`);
+        unpackStoreField(p.store, values, field, `snapshot.tensors["${name}"]`);
+      }
+      p.store.stepCount = snapshot.storeSteps[j] ?? 0;
+    });
+    this.steps = snapshot.steps;
+  }
 }

@@ -14,7 +14,6 @@ export interface SgdOptimizerOptions extends OptimizerOptions {
 export class SGD extends Optimizer {
   readonly momentum: number;
   readonly weightDecay: number;
-  #states = new Map<Variable, SgdState>();
 
   constructor(parameters: readonly Parameter[], options: SgdOptimizerOptions) {
     super(parameters, options);
@@ -24,17 +23,9 @@ export class SGD extends Optimizer {
   }
 
   protected denseStep(parameter: Variable, grad: Tensor<"float32">): void {
-    const state = this.#states.get(parameter) ?? {};
+    const state: SgdState = { momentumBuffer: this.states.get(parameter)?.momentumBuffer };
     sgdStep(parameter.value, grad, state, { learningRate: this.learningRate, momentum: this.momentum, weightDecay: this.weightDecay });
-    this.#states.set(parameter, state);
+    if (state.momentumBuffer !== undefined) this.states.set(parameter, { momentumBuffer: state.momentumBuffer });
   }
 
-  state(): Record<string, Tensor<"float32">> {
-    const out: Record<string, Tensor<"float32">> = {};
-    this.denseParameters().forEach((p, i) => {
-      const buffer = this.#states.get(p)?.momentumBuffer;
-      if (buffer !== undefined) out[`${i}.momentum`] = buffer;
-    });
-    return out;
-  }
 }
