@@ -148,3 +148,34 @@ export {
 } from "./ops/gemm.js";
 export { softmax, softmaxBackward } from "./ops/softmax.js";
 export { concatFeatures, concatFeaturesBackward, sliceFeatures, sliceFeaturesBackward } from "./ops/feature_concat.js";
+export { Variable, type VariableOptions } from "./autograd/variable.js";
+export { backward, noGrad, isGradEnabled } from "./autograd/tape.js";
+export { registerGradient, registerKernel, runOp, type Gradient, type Kernel } from "./autograd/op_registry.js";
+export * as functional from "./autograd/functional.js";
+export { Module, type ModuleState, type Parameter } from "./modules/module.js";
+export { EmbeddingParameter } from "./modules/embedding_parameter.js";
+export { Embedding, MixedDimEmbedding, type EmbeddingOptions } from "./modules/mixed_dim_embedding.js";
+export { Linear, type LinearOptions } from "./modules/linear.js";
+export { MLP, type MlpOptions } from "./modules/mlp.js";
+export { BatchNorm, type BatchNormModuleOptions } from "./modules/batch_norm.js";
+export { ProjectionChain, type ProjectionChainOptions } from "./modules/projection_chain.js";
+export { GumbelMixture, type GumbelMixtureOptions } from "./modules/gumbel_mixture.js";
+export { packStoreField, unpackStoreField } from "./modules/store_packing.js";
+export { Optimizer, type OptimizerOptions, type OptimizerSnapshot } from "./optim/optimizer.js";
+export { SGD, type SgdOptimizerOptions } from "./optim/sgd.js";
+export { Adam, type AdamOptimizerOptions } from "./optim/adam.js";
+export { Adagrad, type AdagradOptimizerOptions } from "./optim/adagrad.js";
+export { StepDecay, type StepDecayOptions } from "./optim/step_decay.js";
+export { embeddingFromPlan, fixedPlan, planBytes, planRatio, type PlanEmbeddingOptions, type SizePlan } from "./plan/size_plan.js";
+export { MlpRecommender, type MlpRecommenderOptions } from "./models/mlp_recommender.js";
+export {
+  runStream,
+  type RatingEvents,
+  type RatingModel,
+  type RatingTask,
+  type StreamMetrics,
+  type StreamOptions,
+} from "./training/rating_stream.js";
+export { ratingBaselines, type BaselineMetrics, type RatingBaselines } from "./training/rating_baselines.js";
+export { runRatingExperiment, type RatingExperimentOptions, type RatingExperimentResult } from "./training/rating_experiment.js";
+export { loadTraining, saveTraining, type TrainingState } from "./training/training_checkpoint.js";

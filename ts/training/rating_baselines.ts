@@ -8,7 +8,8 @@
  * - itemAverage: this item's own label frequencies so far (an item-bias model), smoothed toward
  *   the overall frequencies with one pseudo-count. Much stronger than popularity on MovieLens.
  */
-import { binaryLabel, fiveClassLabel, type RatingEvents, type RatingTask } from "./rating_stream.js";
+import { binaryLabels, fiveClassLabels } from "../data/labels.js";
+import type { RatingEvents, RatingTask } from "./rating_stream.js";
 
 export interface BaselineMetrics {
   accuracy: number;
@@ -67,7 +68,7 @@ const buckets = 32;
 export function ratingBaselines(events: RatingEvents, order: Int32Array, task: RatingTask, scoreFrom: number,
                                 numItems: number): RatingBaselines {
   const classes = task === "binary" ? 2 : 5;
-  const label = task === "binary" ? binaryLabel : fiveClassLabel;
+  const labels = task === "binary" ? binaryLabels(events.ratings) : fiveClassLabels(events.ratings);
   const overall = new LabelCounts(1, classes);
   const byBucket = new LabelCounts(buckets, classes);
   const byItem = new LabelCounts(numItems, classes);
@@ -78,7 +79,7 @@ export function ratingBaselines(events: RatingEvents, order: Int32Array, task: R
   for (let position = 0; position < order.length; ++position) {
     const e = order[position]!;
     const item = events.items[e]!;
-    const y = label(events.ratings[e]!);
+    const y = labels[e]!;
     const bucket = Math.min(buckets - 1, Math.floor(Math.log2(byItem.totals[item]! + 1)));
     if (position >= scoreFrom) {
       overall.distribution(0, uniform, prior);

@@ -5,6 +5,7 @@
  * task: label floor(rating − 0.5), cross-entropy, accuracy of the argmax.
  */
 import { integerInRange } from "../arguments.js";
+import { binaryLabels, fiveClassLabels } from "../data/labels.js";
 import { backward } from "../autograd/tape.js";
 import { mseSigmoid, softmaxCrossEntropy } from "../autograd/ops/loss_op.js";
 import type { Variable } from "../autograd/variable.js";
@@ -43,14 +44,6 @@ export interface StreamMetrics {
   /** Mean per-sample loss: (σ(z) − y)² or cross-entropy. */
   loss: number;
   seconds: number;
-}
-
-export function binaryLabel(rating: number): number {
-  return rating > 3.5 ? 1 : 0;
-}
-
-export function fiveClassLabel(rating: number): number {
-  return Math.min(4, Math.max(0, Math.floor(rating - 0.5)));
 }
 
 /** One pass over `order` (indices into events) in batches, prequentially; trains unless `train` is false. */
@@ -96,13 +89,13 @@ function scoreBatch(task: RatingTask, logits: Variable, ratings: Float32Array, r
   const z = logits.value.toArray();
   let correct = 0;
   if (task === "binary") {
-    const labels = Float32Array.from(ratings, binaryLabel);
+    const labels = binaryLabels(ratings);
     for (let b = 0; b < n; ++b) if ((z[b]! > 0 ? 1 : 0) === labels[b]) correct += 1;
     const loss = mseSigmoid(logits, Tensor.from(labels, { shape: logits.shape, device: logits.device }), reduction);
     const value = loss.value.toArray()[0]!;
     return { loss, correct, meanLoss: reduction === "sum" ? value / n : value };
   }
-  const labels = Int32Array.from(ratings, fiveClassLabel);
+  const labels = fiveClassLabels(ratings);
   const classes = logits.shape[1]!;
   for (let b = 0; b < n; ++b) {
     let best = 0;
