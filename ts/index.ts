@@ -179,3 +179,7 @@ export {
 export { ratingBaselines, type BaselineMetrics, type RatingBaselines } from "./training/rating_baselines.js";
 export { runRatingExperiment, type RatingExperimentOptions, type RatingExperimentResult } from "./training/rating_experiment.js";
 export { loadTraining, saveTraining, type TrainingState } from "./training/training_checkpoint.js";
+export { propagateEmbedding, propagateRows } from "./autograd/ops/propagation_op.js";
+export { gatherRows } from "./autograd/ops/gather_rows_op.js";
+export { BprSampler, itemsByUser, type BprBatch, type BprSamplerOptions, type ItemsByUser } from "./models/bpr_sampling.js";
+export { LightGCN, type LightGcnOptions } from "./models/lightgcn.js";
