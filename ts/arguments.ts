@@ -1,10 +1,11 @@
 /**
  * Checks at the public API's edge that native code cannot make for us: plain JS arrays of
- * integers, option objects and their numbers. Typed arrays pass straight through: the addon
- * checks their type, length and ids itself before it touches memory.
+ * integers, option objects and their numbers and choices. Typed arrays pass straight through:
+ * the addon checks their type, length and ids itself before it touches memory. Imports nothing
+ * native, so the pure-TypeScript parts (data, metrics) use it too.
  * @internal
  */
-import { describe } from "./tensor.js";
+import { describe } from "./describe_value.js";
 
 /** An Int32Array as is, or a plain array of integers copied into one. */
 export function int32Array(value: unknown, argument: string): Int32Array {
@@ -41,4 +42,21 @@ export function integerInRange(value: unknown, argument: string, min: number, ma
   const number = numberInRange(value, argument, min, max);
   if (!Number.isInteger(number)) throw new RangeError(`${argument} must be an integer, got ${number}`);
   return number;
+}
+
+/** `value` as an options object: undefined gives {}, anything else but a plain object is a TypeError. */
+export function optionsObject<T extends object>(value: T | undefined, argument = "options"): Partial<T> {
+  if (value === undefined) return {};
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    throw new TypeError(`${argument} must be an object, got ${describe(value)}`);
+  }
+  return value;
+}
+
+/** One of a fixed set of strings. */
+export function oneOf<T extends string>(value: unknown, argument: string, choices: readonly T[]): T {
+  if (typeof value !== "string" || !(choices as readonly string[]).includes(value)) {
+    throw new TypeError(`${argument} must be one of ${choices.map((c) => `"${c}"`).join(", ")}, got ${describe(value)}`);
+  }
+  return value as T;
 }

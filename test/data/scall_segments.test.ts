@@ -148,9 +148,9 @@ describe("scallSegments: replay and per-segment splits", () => {
   });
 
   it("rejects bad options, naming them", () => {
-    expect(() => scallSegments(dataset, { newEntityThreshold: 0 })).toThrow("newEntityThreshold = 0");
-    expect(() => scallSegments(dataset, { reservoirFraction: -0.1 })).toThrow("reservoirFraction = -0.1");
-    expect(() => scallSegments(dataset, { trainFraction: 2 })).toThrow("trainFraction = 2");
-    expect(() => scallSegments(dataset, { validationFraction: Number.NaN })).toThrow("validationFraction = NaN");
+    expect(() => scallSegments(dataset, { newEntityThreshold: 0 })).toThrow(/^newEntityThreshold must be .*, got 0$/);
+    expect(() => scallSegments(dataset, { reservoirFraction: -0.1 })).toThrow(/^reservoirFraction must be .*, got -0\.1$/);
+    expect(() => scallSegments(dataset, { trainFraction: 2 })).toThrow(/^trainFraction must be .*, got 2$/);
+    expect(() => scallSegments(dataset, { validationFraction: Number.NaN })).toThrow(/^validationFraction must be .*, got NaN$/);
   });
 });

@@ -112,10 +112,10 @@ describe("streamSplit", () => {
 
   it("rejects bad options, naming them", () => {
     const dataset = datasetWithTimes([1, 2]);
-    expect(() => streamSplit(dataset, { trainFraction: 1.5 })).toThrow("trainFraction = 1.5 must be in [0, 1]");
+    expect(() => streamSplit(dataset, { trainFraction: 1.5 })).toThrow("trainFraction must be in [0, 1], got 1.5");
     expect(() => streamSplit(dataset, { trainFraction: 0.8, testFraction: 0.5 })).toThrow("must be at most 1");
     expect(() => streamSplit(dataset, { order: "random" as "time" })).toThrow('order must be one of "time", "shuffle"');
-    expect(() => streamSplit(dataset, { seed: 0.5 })).toThrow("seed = 0.5 must be an integer");
+    expect(() => streamSplit(dataset, { seed: 0.5 })).toThrow("seed must be an integer, got 0.5");
   });
 });
 
@@ -130,7 +130,7 @@ describe("prequentialBatches", () => {
   });
 
   it("rejects a batch size below 1", () => {
-    expect(() => prequentialBatches(new Int32Array(3), 0)).toThrow("batchSize = 0 must be in [1, 2147483647]");
+    expect(() => prequentialBatches(new Int32Array(3), 0)).toThrow("batchSize must be in [1, 2147483647], got 0");
     expect(() => prequentialBatches([1, 2] as unknown as Int32Array, 1)).toThrow("indices must be an Int32Array");
   });
 });
@@ -157,6 +157,6 @@ describe("ctrSplit", () => {
 
   it("rejects fractions that sum above 1", () => {
     expect(() => ctrSplit(10, { train: 0.9, validation: 0.1, test: 0.1 })).toThrow("train + validation + test");
-    expect(() => ctrSplit(-1)).toThrow("n = -1");
+    expect(() => ctrSplit(-1)).toThrow(/^n must be .*, got -1$/);
   });
 });

@@ -12,7 +12,7 @@
 import { open, type FileHandle } from "node:fs/promises";
 import { basename } from "node:path";
 
-import { checkChoice, checkInteger, optionsObject } from "./option_checks.js";
+import { integerInRange, oneOf, optionsObject } from "../arguments.js";
 import {
   movieLensLayouts,
   RatingsParser,
@@ -61,7 +61,7 @@ const sniffBytes = 1 << 16;
 export async function loadRatings(path: string, options?: LoadRatingsOptions): Promise<ParsedRatings> {
   if (typeof path !== "string") throw new TypeError(`path must be a string, got ${typeof path}`);
   const opts = optionsObject(options);
-  const chunkBytes = checkInteger(opts.chunkBytes ?? defaultChunkBytes, "chunkBytes", 1, 1 << 30);
+  const chunkBytes = integerInRange(opts.chunkBytes ?? defaultChunkBytes, "chunkBytes", 1, 1 << 30);
   const signal = opts.signal;
   signal?.throwIfAborted();
 
@@ -127,7 +127,7 @@ export function detectFormat(fileName: string, firstBytes: Uint8Array): RatingsF
 
 /** The layout for the options: a MovieLens preset, or "csv" with its options applied. */
 function ratingsLayout(opts: RatingsFileOptions, fileName: string, firstBytes: Uint8Array): RatingsLayout {
-  const format = checkChoice(opts.format ?? "auto", "format", [...ratingsFormats, "auto"] as const);
+  const format = oneOf(opts.format ?? "auto", "format", [...ratingsFormats, "auto"] as const);
   const csvOptions = (["delimiter", "header", "columns"] as const).filter((key) => opts[key] !== undefined);
   if (format !== "auto" && format !== "csv" && csvOptions.length > 0) {
     throw new TypeError(`${csvOptions.join(", ")} applies only to format "csv", not "${format}"`);

@@ -19,7 +19,7 @@
  *    the test split). With validationFraction 0 the head is the reference's train set.
  */
 import type { RatingsDataset } from "./dataset.js";
-import { checkFraction, checkInteger, checkSeed, optionsObject } from "./option_checks.js";
+import { integerInRange, numberInRange, optionsObject } from "../arguments.js";
 import { uniformIndex, uniformStream } from "./seeds.js";
 import { timeOrder } from "./time_order.js";
 
@@ -74,11 +74,11 @@ const reservoirStream = 1000;
  */
 export function scallSegments(dataset: RatingsDataset, options?: ScallSegmentOptions): ScallStream {
   const opts = optionsObject(options);
-  const threshold = checkInteger(opts.newEntityThreshold ?? 15000, "newEntityThreshold", 1, Number.MAX_SAFE_INTEGER);
-  const reservoirFraction = checkFraction(opts.reservoirFraction ?? 0.2, "reservoirFraction");
-  const trainFraction = checkFraction(opts.trainFraction ?? 0.8, "trainFraction");
-  const validationFraction = checkFraction(opts.validationFraction ?? 0.1, "validationFraction");
-  const seed = checkSeed(opts.seed ?? 0);
+  const threshold = integerInRange(opts.newEntityThreshold ?? 15000, "newEntityThreshold", 1, Number.MAX_SAFE_INTEGER);
+  const reservoirFraction = numberInRange(opts.reservoirFraction ?? 0.2, "reservoirFraction", 0, 1);
+  const trainFraction = numberInRange(opts.trainFraction ?? 0.8, "trainFraction", 0, 1);
+  const validationFraction = numberInRange(opts.validationFraction ?? 0.1, "validationFraction", 0, 1);
+  const seed = integerInRange(opts.seed ?? 0, "seed", Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER);
 
   const { users, items } = dataset;
   const order = timeOrder(dataset.timestamps);

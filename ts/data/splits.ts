@@ -6,7 +6,7 @@
  * are views (subarrays) of one array, in stream order.
  */
 import type { RatingsDataset } from "./dataset.js";
-import { checkChoice, checkFraction, checkInteger, checkSeed, optionsObject } from "./option_checks.js";
+import { integerInRange, numberInRange, oneOf, optionsObject } from "../arguments.js";
 import { shuffleInPlace, uniformStream } from "./seeds.js";
 import { timeOrder } from "./time_order.js";
 
@@ -44,10 +44,10 @@ export interface StreamSplit {
  */
 export function streamSplit(dataset: RatingsDataset, options?: StreamSplitOptions): StreamSplit {
   const opts = optionsObject(options);
-  const order = checkChoice(opts.order ?? "time", "order", ["time", "shuffle"] as const);
-  const seed = checkSeed(opts.seed ?? 0);
-  const trainFraction = checkFraction(opts.trainFraction ?? 0.75, "trainFraction");
-  const testFraction = checkFraction(opts.testFraction ?? 1 - trainFraction, "testFraction");
+  const order = oneOf(opts.order ?? "time", "order", ["time", "shuffle"] as const);
+  const seed = integerInRange(opts.seed ?? 0, "seed", Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER);
+  const trainFraction = numberInRange(opts.trainFraction ?? 0.75, "trainFraction", 0, 1);
+  const testFraction = numberInRange(opts.testFraction ?? 1 - trainFraction, "testFraction", 0, 1);
   if (trainFraction + testFraction > 1 + 1e-9) {
     throw new RangeError(`trainFraction + testFraction = ${trainFraction + testFraction} must be at most 1`);
   }
@@ -65,7 +65,7 @@ export function streamSplit(dataset: RatingsDataset, options?: StreamSplitOption
 export function prequentialBatches(indices: Int32Array, batchSize: number): Generator<Int32Array, void, undefined> {
   // Checked here rather than in the generator, whose body would first run at the first next().
   if (!(indices instanceof Int32Array)) throw new TypeError("indices must be an Int32Array");
-  checkInteger(batchSize, "batchSize", 1, 0x7fffffff);
+  integerInRange(batchSize, "batchSize", 1, 0x7fffffff);
   return batches(indices, batchSize);
 }
 
@@ -97,17 +97,17 @@ export interface CtrSplit {
  * cuts at round(train · n) and round((train + validation) · n) of a seeded permutation.
  */
 export function ctrSplit(n: number, options?: CtrSplitOptions): CtrSplit {
-  checkInteger(n, "n", 0, 0x7fffffff);
+  integerInRange(n, "n", 0, 0x7fffffff);
   const opts = optionsObject(options);
-  const train = checkFraction(opts.train ?? 0.8, "train");
-  const validation = checkFraction(opts.validation ?? 0.1, "validation");
-  const test = checkFraction(opts.test ?? 0.1, "test");
+  const train = numberInRange(opts.train ?? 0.8, "train", 0, 1);
+  const validation = numberInRange(opts.validation ?? 0.1, "validation", 0, 1);
+  const test = numberInRange(opts.test ?? 0.1, "test", 0, 1);
   if (train + validation + test > 1 + 1e-9) {
     throw new RangeError(`train + validation + test = ${train + validation + test} must be at most 1`);
   }
   const shuffle = opts.shuffle ?? true;
   if (typeof shuffle !== "boolean") throw new TypeError(`shuffle must be a boolean, got ${typeof shuffle}`);
-  const rows = shuffle ? shuffledRows(n, checkSeed(opts.seed ?? 0)) : identity(n);
+  const rows = shuffle ? shuffledRows(n, integerInRange(opts.seed ?? 0, "seed", Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER)) : identity(n);
   const trainEnd = Math.round(train * n);
   const validationEnd = Math.round((train + validation) * n);
   const testEnd = Math.min(n, Math.round((train + validation + test) * n));

@@ -29,7 +29,7 @@
  * same data set.
  */
 import { IdRemapper, type RatingsDataset } from "./dataset.js";
-import { checkInteger, checkNumber, checkSeed, optionsObject } from "./option_checks.js";
+import { integerInRange, numberInRange, optionsObject } from "../arguments.js";
 import type { UniformSource } from "./random.js";
 import { deriveSeed, GaussianSource, uniformStream } from "./seeds.js";
 import { ZipfSampler } from "./zipf.js";
@@ -153,15 +153,15 @@ export class SyntheticModel {
 
   constructor(options: SyntheticOptions) {
     const opts = optionsObject(options);
-    this.numUsers = checkInteger(opts.numUsers, "numUsers", 1, 0x7ffffffe);
-    this.numItems = checkInteger(opts.numItems, "numItems", 1, 0x7ffffffe);
-    this.numRatings = checkInteger(opts.numRatings, "numRatings", 0, 0x7fffffff);
-    this.rank = checkInteger(opts.rank ?? 8, "rank", 1, 1024);
-    const exponent = checkNumber(opts.zipfExponent ?? 1, "zipfExponent", 0, 10);
-    this.#noiseStd = checkNumber(opts.noise ?? 0.6, "noise", 0, 100);
-    this.#time = checkNumber(opts.startTime ?? 1e9, "startTime", -8.64e15, 8.64e15);
-    this.#meanInterval = checkNumber(opts.meanInterval ?? 30, "meanInterval", 0, 1e12);
-    const seed = checkSeed(opts.seed ?? 0);
+    this.numUsers = integerInRange(opts.numUsers, "numUsers", 1, 0x7ffffffe);
+    this.numItems = integerInRange(opts.numItems, "numItems", 1, 0x7ffffffe);
+    this.numRatings = integerInRange(opts.numRatings, "numRatings", 0, 0x7fffffff);
+    this.rank = integerInRange(opts.rank ?? 8, "rank", 1, 1024);
+    const exponent = numberInRange(opts.zipfExponent ?? 1, "zipfExponent", 0, 10);
+    this.#noiseStd = numberInRange(opts.noise ?? 0.6, "noise", 0, 100);
+    this.#time = numberInRange(opts.startTime ?? 1e9, "startTime", -8.64e15, 8.64e15);
+    this.#meanInterval = numberInRange(opts.meanInterval ?? 30, "meanInterval", 0, 1e12);
+    const seed = integerInRange(opts.seed ?? 0, "seed", Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER);
     this.fieldCardinalities = fieldCardinalities(opts.numFields, opts.fieldCardinalities);
     this.numFields = this.fieldCardinalities.length;
     if (this.numFields > 0 && this.numRatings * this.numFields > 0x7fffffff) {
@@ -252,9 +252,9 @@ function fieldCardinalities(numFields: number | undefined, given: readonly numbe
     if (numFields !== undefined && numFields !== given.length) {
       throw new RangeError(`numFields = ${numFields} but fieldCardinalities has ${given.length} entries`);
     }
-    return Int32Array.from(given, (c, f) => checkInteger(c, `fieldCardinalities[${f}]`, 1, 0x7fffffff));
+    return Int32Array.from(given, (c, f) => integerInRange(c, `fieldCardinalities[${f}]`, 1, 0x7fffffff));
   }
-  const count = checkInteger(numFields ?? 0, "numFields", 0, 1024);
+  const count = integerInRange(numFields ?? 0, "numFields", 0, 1024);
   return Int32Array.from({ length: count }, (_, f) => 10 ** (1 + (f % 4)));
 }
 

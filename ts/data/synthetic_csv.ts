@@ -7,7 +7,7 @@
  */
 import { open } from "node:fs/promises";
 
-import { checkChoice, optionsObject } from "./option_checks.js";
+import { oneOf, optionsObject } from "../arguments.js";
 import { SyntheticModel, type SyntheticOptions } from "./synthetic.js";
 
 export interface WriteSyntheticOptions extends SyntheticOptions {
@@ -32,7 +32,7 @@ const ratingText = Array.from({ length: 11 }, (_, k) => (k / 2).toFixed(1));
 export async function writeSyntheticRatings(path: string, options: WriteSyntheticOptions): Promise<WrittenRatings> {
   if (typeof path !== "string") throw new TypeError(`path must be a string, got ${typeof path}`);
   const opts = optionsObject(options);
-  const format = checkChoice(opts.format ?? "ratings.csv", "format", ["ratings.csv", "u.data", "ratings.dat"] as const);
+  const format = oneOf(opts.format ?? "ratings.csv", "format", ["ratings.csv", "u.data", "ratings.dat"] as const);
   const signal = opts.signal;
   // The writer draws no fields: the ratings do not depend on them.
   const model = new SyntheticModel({ ...(opts as SyntheticOptions), numFields: undefined, fieldCardinalities: undefined });

@@ -10,7 +10,7 @@
  * A user without train items, or whose train items cover the whole pool, has no triple and is
  * never drawn (`sampledUsers`).
  */
-import { checkInteger, checkSeed, optionsObject } from "../data/option_checks.js";
+import { integerInRange, optionsObject } from "../arguments.js";
 import type { UniformSource } from "../data/random.js";
 import { uniformIndex, uniformStream } from "../data/seeds.js";
 
@@ -107,14 +107,14 @@ export class BprSampler {
    */
   constructor(options: BprSamplerOptions) {
     const opts = optionsObject(options);
-    this.numUsers = checkInteger(opts.numUsers, "numUsers", 0, 2147483647);
-    this.numItems = checkInteger(opts.numItems, "numItems", 0, 2147483647);
+    this.numUsers = integerInRange(opts.numUsers, "numUsers", 0, 2147483647);
+    this.numItems = integerInRange(opts.numItems, "numItems", 0, 2147483647);
     const users = idArray(opts.users, "users", this.numUsers, "numUsers");
     const items = idArray(opts.items, "items", this.numItems, "numItems");
     if (items.length !== users.length) {
       throw new RangeError(`items has length ${items.length} but must have ${users.length} (users.length)`);
     }
-    this.#uniform = uniformStream(checkSeed(opts.seed ?? 0), samplerStream);
+    this.#uniform = uniformStream(integerInRange(opts.seed ?? 0, "seed", Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER), samplerStream);
     this.positives = itemsByUser(users, items, this.numUsers);
 
     const inPool = new Uint8Array(this.numItems);
@@ -143,7 +143,7 @@ export class BprSampler {
 
   /** A batch of `batchSize` triples. */
   sample(batchSize: number): BprBatch {
-    const size = checkInteger(batchSize, "batchSize", 1, 2147483647);
+    const size = integerInRange(batchSize, "batchSize", 1, 2147483647);
     const count = this.#order.length;
     if (count === 0) throw new RangeError("no user has both a train item and a possible negative item; there is nothing to sample");
     const uniform = this.#uniform;
