@@ -17,3 +17,11 @@ it("quickstart learns the hidden vectors with a table under 10% of the fixed siz
   const percent = Number(/(\d+\.\d)% of a fixed 128-wide table/.exec(output)![1]);
   expect(percent).toBeLessThan(10);
 }, 120_000);
+
+it("own_model trains a user-defined model on mixed-size embeddings to a test AUC well above chance", () => {
+  const output = execFileSync("node", ["examples/own_model.mjs"], { cwd: repo, encoding: "utf8" });
+  const aucs = [...output.matchAll(/test AUC (\d+\.\d+)/g)].map((match) => Number(match[1]));
+  expect(aucs.length).toBe(3);
+  expect(aucs.at(-1)!).toBeGreaterThan(0.75);
+  expect(Number(/\((\d+\.\d)% of every id at 32\)/.exec(output)![1])).toBeLessThan(50);
+}, 120_000);

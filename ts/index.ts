@@ -183,3 +183,28 @@ export { propagateEmbedding, propagateRows } from "./autograd/ops/propagation_op
 export { gatherRows } from "./autograd/ops/gather_rows_op.js";
 export { BprSampler, itemsByUser, type BprBatch, type BprSamplerOptions, type ItemsByUser } from "./models/bpr_sampling.js";
 export { LightGCN, type LightGcnOptions } from "./models/lightgcn.js";
+export { pairwiseInteraction } from "./autograd/ops/pairwise_interaction_op.js";
+export {
+  FieldEmbeddings,
+  FieldLinear,
+  fieldTableName,
+  fixedFieldPlan,
+  splitFields,
+  type FieldBatch,
+  type FieldEmbeddingsOptions,
+  type FieldIds,
+  type FieldLinearOptions,
+} from "./models/field_embeddings.js";
+export { FM, type FmOptions } from "./models/fm.js";
+export { deepMlp, WideAndDeep, type DeepOptions, type WideAndDeepOptions } from "./models/wide_and_deep.js";
+export { DeepFM, type DeepFmOptions } from "./models/deep_fm.js";
+export {
+  baseRateLogLoss,
+  evaluateCtr,
+  predictCtr,
+  trainCtr,
+  type CtrData,
+  type CtrEvaluation,
+  type CtrModel,
+  type CtrTrainOptions,
+} from "./models/ctr_training.js";
