@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { backend } from "../../ts/backend.js";
 import { native } from "../../ts/native.js";
 import {
-  concatFeatures, concatFeaturesBackward, type FeatureConcatNative, sliceFeatures, sliceFeaturesBackward,
+  concatFeatures, concatFeaturesBackward, sliceFeatures, sliceFeaturesBackward,
 } from "../../ts/ops/feature_concat.js";
 import { Tensor } from "../../ts/tensor.js";
 import { randomFloats, randomInt, rng, testSeed } from "../support/random.js";
@@ -72,7 +72,7 @@ describe("concatFeatures and sliceFeatures", () => {
     expect(() => sliceFeatures(x, "0" as unknown as number, 1)).toThrow(TypeError);
     expect(() => concatFeaturesBackward(x, [1, 1])).toThrow("widths sum to 2 but dy has shape [2, 3]");
     expect(() => sliceFeaturesBackward(x, 4, 2)).toThrow("start + dy's width = 2 + 3 exceeds columns = 4");
-    const addon = native as unknown as FeatureConcatNative;
+    const addon = native;
     const buffer = new Float32Array(6);
     expect(() => addon.featureCopy(buffer, 3, 0, new Float32Array(4), 2, 0, 2, 3)).toThrow("dstStart + width = 0 + 3 exceeds dstColumns = 2");
     expect(() => addon.featureCopy(buffer, 3, 0, new Float32Array(5), 2, 0, 2, 1)).toThrow("dst has length 5 but must have rows × dstColumns = 2 × 2");

@@ -1,12 +1,12 @@
 import { afterAll, describe, expect, it } from "vitest";
 import { backend, setThreads } from "../../ts/backend.js";
 import { native } from "../../ts/native.js";
-import { biasGradient, cpuGemm, type GemmNative, matmul, matmulGradients, setCpuGemm } from "../../ts/ops/gemm.js";
+import { biasGradient, cpuGemm, matmul, matmulGradients, setCpuGemm } from "../../ts/ops/gemm.js";
 import { Tensor } from "../../ts/tensor.js";
 import { randomFloats, randomInt, rng, testSeed } from "../support/random.js";
 import { maxRelativeError } from "../support/reference_store.js";
 
-const addon = native as unknown as GemmNative;
+const addon = native;
 const initial = cpuGemm();
 const initialThreads = backend().threads;
 afterAll(() => {

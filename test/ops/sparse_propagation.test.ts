@@ -9,12 +9,11 @@ import {
   propagateStoreBackward,
   propagateStoreLayout,
   SparseGraph,
-  type SparsePropagationNative,
 } from "../../ts/ops/sparse_propagation.js";
 import { maxRelativeError } from "../support/reference_store.js";
 import { pick, randomFloats, randomInt, rng, testSeed } from "../support/random.js";
 
-const kernels = native as unknown as SparsePropagationNative;
+const kernels = native;
 const defaultThreads = backend().threads;
 const hasCuda = backend().cudaDevices.length > 0;
 

@@ -20,12 +20,7 @@ export interface CsrMatrix {
   numCols: number;
 }
 
-/** @internal The native checks, until they move into ts/native.ts. */
-interface CsrCheckNative {
-  sparseCsrCheck(rowPtr: NativeInt32, colIdx: NativeInt32, values: NativeFloat32, numCols: number): void;
-}
 
-const kernels = native as unknown as CsrCheckNative;
 
 /** The argument's CSR fields after their types were checked (not their values). */
 function csrFields(csr: unknown, argument: string): CsrMatrix {
@@ -48,7 +43,7 @@ function csrFields(csr: unknown, argument: string): CsrMatrix {
  */
 export function validateCsr(csr: CsrMatrix, argument = "csr"): void {
   const fields = csrFields(csr, argument);
-  kernels.sparseCsrCheck(fields.rowPtr, fields.colIdx, fields.values, fields.numCols);
+  native.sparseCsrCheck(fields.rowPtr, fields.colIdx, fields.values, fields.numCols);
 }
 
 /** @internal The transpose of a CSR already validated. */

@@ -11,18 +11,7 @@ import { native, type NativeFloat32 } from "../native.js";
 import type { Tensor } from "../tensor.js";
 import { commonDevice, expectRank, expectShape, expectTensor, kernelArgument, outputTensor } from "./op_tensors.js";
 
-/** The native entry points of this op (to move into NativeAddon in ts/native.ts). */
-export interface BatchNormNative {
-  batchNormForward(training: boolean, x: NativeFloat32, gamma: NativeFloat32 | null, beta: NativeFloat32 | null,
-                   runningMean: NativeFloat32 | null, runningVar: NativeFloat32 | null, y: NativeFloat32,
-                   saveMean: NativeFloat32, saveInvstd: NativeFloat32, rows: number, features: number, eps: number,
-                   momentum: number): void;
-  batchNormBackward(training: boolean, x: NativeFloat32, dy: NativeFloat32, gamma: NativeFloat32 | null,
-                    saveMean: NativeFloat32, saveInvstd: NativeFloat32, dx: NativeFloat32, dgamma: NativeFloat32 | null,
-                    dbeta: NativeFloat32 | null, rows: number, features: number): void;
-}
 
-const kernels = native as unknown as BatchNormNative;
 
 export interface BatchNormOptions {
   /** Batch statistics (and running-statistics updates) when true; running statistics when false. */
@@ -119,7 +108,7 @@ export function batchNorm(x: Tensor<"float32">, options: BatchNormOptions): Batc
   const y = outputTensor("float32", input.shape, device);
   const mean = outputTensor("float32", [features], device);
   const invstd = outputTensor("float32", [features], device);
-  kernels.batchNormForward(options.training, kernelArgument(input, "x"), optionalArgument(gamma, "gamma"),
+  native.batchNormForward(options.training, kernelArgument(input, "x"), optionalArgument(gamma, "gamma"),
                            optionalArgument(beta, "beta"), optionalArgument(runningMean, "runningMean"),
                            optionalArgument(runningVar, "runningVar"), kernelArgument(y, "y"),
                            kernelArgument(mean, "mean"), kernelArgument(invstd, "invstd"), rows, features, eps, momentum);
@@ -153,7 +142,7 @@ export function batchNormBackward(dy: Tensor<"float32">, x: Tensor<"float32">, f
   const dx = outputTensor("float32", input.shape, device);
   const dgamma = gamma === undefined ? undefined : outputTensor("float32", [features], device);
   const dbeta = gamma === undefined ? undefined : outputTensor("float32", [features], device);
-  kernels.batchNormBackward(forward.training, kernelArgument(input, "x"), kernelArgument(grad, "dy"),
+  native.batchNormBackward(forward.training, kernelArgument(input, "x"), kernelArgument(grad, "dy"),
                             optionalArgument(gamma, "gamma"), kernelArgument(mean, "forward.mean"),
                             kernelArgument(invstd, "forward.invstd"), kernelArgument(dx, "dx"),
                             optionalArgument(dgamma, "dgamma"), optionalArgument(dbeta, "dbeta"), rows, features);

@@ -9,19 +9,7 @@ import { native, type NativeFloat32 } from "../native.js";
 import { describe, type Tensor } from "../tensor.js";
 import { commonDevice, expectShape, expectTensor, kernelArgument, outputTensor } from "./op_tensors.js";
 
-/** The native entry points of this op (to move into NativeAddon in ts/native.ts). */
-export interface DenseOptimizerNative {
-  denseSgdStep(param: NativeFloat32, grad: NativeFloat32, momentumBuffer: NativeFloat32 | null, learningRate: number,
-               momentum: number, weightDecay: number): void;
-  denseAdagradStep(param: NativeFloat32, grad: NativeFloat32, sum: NativeFloat32, learningRate: number, eps: number,
-                   weightDecay: number): void;
-  denseAdamStep(param: NativeFloat32, grad: NativeFloat32, m: NativeFloat32, v: NativeFloat32, step: number,
-                learningRate: number, beta1: number, beta2: number, eps: number, weightDecay: number,
-                decoupled: boolean): void;
-  clipGradNorm(grads: NativeFloat32[], maxNorm: number): number;
-}
 
-const kernels = native as unknown as DenseOptimizerNative;
 
 export interface SgdOptions {
   learningRate: number;
@@ -79,7 +67,7 @@ export function sgdStep(param: Tensor<"float32">, grad: Tensor<"float32">, state
     expectShape(buffer, p.shape, "state.momentumBuffer");
   }
   commonDevice(buffer === undefined ? { param: p, grad: g } : { param: p, grad: g, "state.momentumBuffer": buffer });
-  kernels.denseSgdStep(kernelArgument(p, "param"), kernelArgument(g, "grad"),
+  native.denseSgdStep(kernelArgument(p, "param"), kernelArgument(g, "grad"),
                        buffer === undefined ? null : kernelArgument(buffer, "state.momentumBuffer"),
                        options.learningRate, momentum, options.weightDecay ?? 0);
   if (buffer !== undefined) state.momentumBuffer = buffer;
@@ -109,7 +97,7 @@ export function adamStep(param: Tensor<"float32">, grad: Tensor<"float32">, stat
   commonDevice({ param: p, grad: g, "state.m": m, "state.v": v });
   const decoupled = options.decoupled ?? false;
   if (typeof decoupled !== "boolean") throw new TypeError(`decoupled must be a boolean, got ${describe(decoupled)}`);
-  kernels.denseAdamStep(kernelArgument(p, "param"), kernelArgument(g, "grad"), kernelArgument(m, "state.m"),
+  native.denseAdamStep(kernelArgument(p, "param"), kernelArgument(g, "grad"), kernelArgument(m, "state.m"),
                         kernelArgument(v, "state.v"), step, options.learningRate, options.beta1 ?? 0.9,
                         options.beta2 ?? 0.999, options.eps ?? 1e-8, options.weightDecay ?? 0, decoupled);
 }
@@ -139,7 +127,7 @@ export function adagradStep(param: Tensor<"float32">, grad: Tensor<"float32">, s
   const sum = expectTensor(state?.sum, "float32", "state.sum");
   expectShape(sum, p.shape, "state.sum");
   commonDevice({ param: p, grad: g, "state.sum": sum });
-  kernels.denseAdagradStep(kernelArgument(p, "param"), kernelArgument(g, "grad"), kernelArgument(sum, "state.sum"),
+  native.denseAdagradStep(kernelArgument(p, "param"), kernelArgument(g, "grad"), kernelArgument(sum, "state.sum"),
                            options.learningRate, options.eps ?? 1e-10, options.weightDecay ?? 0);
 }
 
@@ -152,6 +140,6 @@ export function clipGradNorm(grads: readonly Tensor<"float32">[], maxNorm: numbe
   if (!Array.isArray(grads)) throw new TypeError(`grads must be an Array of tensors, got ${describe(grads)}`);
   const tensors = grads.map((grad, i) => expectTensor(grad, "float32", `grads[${i}]`));
   if (tensors.length > 0) commonDevice(Object.fromEntries(tensors.map((tensor, i) => [`grads[${i}]`, tensor])));
-  return kernels.clipGradNorm(tensors.map((tensor, i) => kernelArgument(tensor, `grads[${i}]`)), maxNorm);
+  return native.clipGradNorm(tensors.map((tensor, i) => kernelArgument(tensor, `grads[${i}]`)), maxNorm);
 }
 

@@ -9,13 +9,7 @@ import { native, type NativeFloat32 } from "../native.js";
 import { describe, type Tensor } from "../tensor.js";
 import { commonDevice, expectRank, expectTensor, kernelArgument, outputTensor } from "./op_tensors.js";
 
-/** @internal The addon functions this module calls (to move into NativeAddon in ts/native.ts). */
-export interface FeatureConcatNative {
-  featureCopy(src: NativeFloat32, srcColumns: number, srcStart: number, dst: NativeFloat32, dstColumns: number,
-              dstStart: number, rows: number, width: number): void;
-}
 
-const kernels = native as unknown as FeatureConcatNative;
 
 function columnIndex(value: unknown, argument: string): number {
   if (typeof value !== "number") throw new TypeError(`${argument} must be a number, got ${describe(value)}`);
@@ -44,7 +38,7 @@ export function concatFeatures(xs: readonly Tensor<"float32">[]): Tensor<"float3
   let start = 0;
   inputs.forEach((input, i) => {
     const width = input.shape[1]!;
-    kernels.featureCopy(kernelArgument(input, `xs[${i}]`), width, 0, kernelArgument(out, "out"), columns, start, rows, width);
+    native.featureCopy(kernelArgument(input, `xs[${i}]`), width, 0, kernelArgument(out, "out"), columns, start, rows, width);
     start += width;
   });
   return out;
@@ -61,7 +55,7 @@ export function sliceFeatures(x: Tensor<"float32">, start: number, width: number
     throw new RangeError(`start + width = ${first} + ${count} exceeds x's ${columns} columns`);
   }
   const out = outputTensor("float32", [rows, count], input.device);
-  kernels.featureCopy(kernelArgument(input, "x"), columns, first, kernelArgument(out, "out"), count, 0, rows, count);
+  native.featureCopy(kernelArgument(input, "x"), columns, first, kernelArgument(out, "out"), count, 0, rows, count);
   return out;
 }
 
@@ -94,6 +88,6 @@ export function sliceFeaturesBackward(dy: Tensor<"float32">, columns: number, st
     throw new RangeError(`start + dy's width = ${first} + ${width} exceeds columns = ${total}`);
   }
   const dx = outputTensor("float32", [rows, total], grad.device);
-  kernels.featureCopy(kernelArgument(grad, "dy"), width, 0, kernelArgument(dx, "dx"), total, first, rows, width);
+  native.featureCopy(kernelArgument(grad, "dy"), width, 0, kernelArgument(dx, "dx"), total, first, rows, width);
   return dx;
 }

@@ -16,36 +16,12 @@
  * On the CPU the product runs on mixdim's packed kernel, or on OpenBLAS where it is installed and
  * chosen (`setCpuGemm`, or MIXDIM_BLAS=openblas at start-up); see docs/gemm.md.
  */
-import { native, type NativeFloat32 } from "../native.js";
+import { native, type CpuGemmInfo, type NativeFloat32 } from "../native.js";
 import { describe, type Tensor } from "../tensor.js";
 import { commonDevice, expectRank, expectShape, expectTensor, kernelArgument, outputTensor } from "./op_tensors.js";
 
-/** Which CPU GEMM runs, and what this machine offers. */
-export interface CpuGemmInfo {
-  /** "builtin": mixdim's packed kernel; "openblas": cblas_sgemm from libopenblas.so.0. */
-  backend: "builtin" | "openblas";
-  /** The builtin micro-kernel in use: "avx512f", "avx2" or "portable". */
-  kernel: string;
-  /** The builtin micro-kernels this CPU supports, best first. */
-  kernels: string[];
-  /** Whether libopenblas.so.0 could be loaded. */
-  openblas: boolean;
-  /** OpenBLAS's name for the kernels it chose (openblas_get_corename), when loaded. */
-  openblasCore?: string;
-  /** Why OpenBLAS could not be loaded, when it could not. */
-  openblasReason?: string;
-}
 
-/** @internal The addon functions this module calls (to move into NativeAddon in ts/native.ts). */
-export interface GemmNative {
-  gemm(transA: boolean, transB: boolean, m: number, n: number, k: number, alpha: number, a: NativeFloat32, lda: number,
-       b: NativeFloat32, ldb: number, beta: number, c: NativeFloat32, ldc: number, bias: NativeFloat32 | null): void;
-  biasGradient(dy: NativeFloat32, rows: number, cols: number, db: NativeFloat32): void;
-  gemmCpuBackend(): CpuGemmInfo;
-  setGemmCpuBackend(backend: "builtin" | "openblas", kernel?: string): void;
-}
 
-const kernels = native as unknown as GemmNative;
 
 export interface MatmulOptions {
   /** Use Aᵀ: a is stored [k, m]. */
@@ -118,7 +94,7 @@ export function matmul(a: Tensor<"float32">, b: Tensor<"float32">, options: Matm
     out = outputTensor("float32", [m, n], left.device);
   }
   commonDevice(tensors);
-  kernels.gemm(transA, transB, m, n, k, alpha, kernelArgument(left, "a"), Math.max(aCols, 1),
+  native.gemm(transA, transB, m, n, k, alpha, kernelArgument(left, "a"), Math.max(aCols, 1),
                kernelArgument(right, "b"), Math.max(bCols, 1), beta, kernelArgument(out, "out"), Math.max(n, 1),
                bias === undefined ? null : kernelArgument(bias, "bias"));
   return out;
@@ -130,7 +106,7 @@ export function biasGradient(dy: Tensor<"float32">): Tensor<"float32"> {
   expectRank(grad, 2, "dy");
   const [rows, cols] = grad.shape as [number, number];
   const db = outputTensor("float32", [cols], grad.device);
-  kernels.biasGradient(kernelArgument(grad, "dy"), rows, cols, kernelArgument(db, "db"));
+  native.biasGradient(kernelArgument(grad, "dy"), rows, cols, kernelArgument(db, "db"));
   return db;
 }
 
@@ -172,7 +148,7 @@ export function matmulGradients(dy: Tensor<"float32">, a: Tensor<"float32">, b: 
 
 /** Which CPU GEMM runs (builtin or OpenBLAS), the builtin micro-kernels, and whether OpenBLAS loaded. */
 export function cpuGemm(): CpuGemmInfo {
-  return kernels.gemmCpuBackend();
+  return native.gemmCpuBackend();
 }
 
 export interface CpuGemmOptions {
@@ -184,5 +160,6 @@ export interface CpuGemmOptions {
 
 /** Chooses the CPU GEMM for the whole process (MIXDIM_BLAS=openblas|builtin sets it at start-up). */
 export function setCpuGemm(options: CpuGemmOptions): void {
-  kernels.setGemmCpuBackend(options.backend, options.kernel);
+  native.setGemmCpuBackend(options.backend, options.kernel);
 }
+export type { CpuGemmInfo } from "../native.js";

@@ -20,31 +20,7 @@ import { resolveDevice } from "../backend.js";
 import type { Tensor } from "../tensor.js";
 import { commonDevice, expectRank, expectShape, expectTensor, kernelArgument, outputTensor } from "./op_tensors.js";
 
-/** The native functions behind this module (to move into NativeAddon in ts/native.ts). */
-export interface GumbelMixtureNative {
-  gumbelNoise(fields: number, candidates: number, seed: number, step: number, noise: NativeFloat32): void;
-  mixtureWeights(fields: number, candidates: number, logAlpha: NativeFloat32, tau: number, mode: number, seed: number,
-                 step: number, p: NativeFloat32, w: NativeFloat32): void;
-  mixtureWeightsBackward(fields: number, candidates: number, p: NativeFloat32, dw: NativeFloat32, tau: number,
-                         dlogAlpha: NativeFloat32): void;
-  weightedSum(batch: number, fields: number, candidates: number, dim: number, h: NativeFloat32, w: NativeFloat32,
-              out: NativeFloat32): void;
-  weightedSumBackward(batch: number, fields: number, candidates: number, dim: number, h: NativeFloat32,
-                      w: NativeFloat32, dout: NativeFloat32, dh: NativeFloat32, dw: NativeFloat32): void;
-  candidateProjection(batch: number, fields: number, dim: number, dims: Int32Array, shared: boolean, e: NativeFloat32,
-                      weights: NativeFloat32, biases: NativeFloat32, h: NativeFloat32): void;
-  candidateProjectionBackward(batch: number, fields: number, dim: number, dims: Int32Array, shared: boolean,
-                              e: NativeFloat32, weights: NativeFloat32, dh: NativeFloat32, de: NativeFloat32,
-                              dweights: NativeFloat32, dbiases: NativeFloat32): void;
-  projectAndMix(batch: number, fields: number, dim: number, dims: Int32Array, shared: boolean, e: NativeFloat32,
-                weights: NativeFloat32, biases: NativeFloat32, w: NativeFloat32, out: NativeFloat32): void;
-  projectAndMixBackward(batch: number, fields: number, dim: number, dims: Int32Array, shared: boolean,
-                        e: NativeFloat32, weights: NativeFloat32, biases: NativeFloat32, w: NativeFloat32,
-                        dout: NativeFloat32, de: NativeFloat32, dweights: NativeFloat32, dbiases: NativeFloat32,
-                        dw: NativeFloat32): void;
-}
 
-const kernels = native as unknown as GumbelMixtureNative;
 
 /** "gumbel": soft weights with noise (AutoDim); "softmax": no noise (DARTS); "hard": one-hot forward, soft backward. */
 export type MixtureMode = "gumbel" | "softmax" | "hard";
@@ -120,7 +96,7 @@ export function gumbelNoise(fields: number, candidates: number,
   const seed = checkInteger(options.seed ?? 0, "seed", 2 ** 53);
   const step = checkInteger(options.step ?? 0, "step", 2 ** 32);
   const noise = outputTensor("float32", [fields, candidates], resolveDevice(options.device ?? "cpu"));
-  kernels.gumbelNoise(fields, candidates, seed, step, kernelArgument(noise, "noise"));
+  native.gumbelNoise(fields, candidates, seed, step, kernelArgument(noise, "noise"));
   return noise;
 }
 
@@ -137,7 +113,7 @@ export function mixtureWeights(logAlpha: Tensor<"float32">, options: MixtureWeig
   if (candidates < 1) throw new RangeError("logAlpha must have at least one candidate per field");
   const p = outputTensor("float32", logAlpha.shape, logAlpha.device);
   const w = outputTensor("float32", logAlpha.shape, logAlpha.device);
-  kernels.mixtureWeights(fields, candidates, kernelArgument(logAlpha, "logAlpha"), tau, mode, seed, step,
+  native.mixtureWeights(fields, candidates, kernelArgument(logAlpha, "logAlpha"), tau, mode, seed, step,
                          kernelArgument(p, "p"), kernelArgument(w, "w"));
   return { p, w };
 }
@@ -153,7 +129,7 @@ export function mixtureWeightsBackward(p: Tensor<"float32">, dw: Tensor<"float32
   const [fields, candidates] = p.shape as [number, number];
   if (candidates < 1) throw new RangeError("p must have at least one candidate per field");
   const dlogAlpha = outputTensor("float32", p.shape, device);
-  kernels.mixtureWeightsBackward(fields, candidates, kernelArgument(p, "p"), kernelArgument(dw, "dw"), t,
+  native.mixtureWeightsBackward(fields, candidates, kernelArgument(p, "p"), kernelArgument(dw, "dw"), t,
                                  kernelArgument(dlogAlpha, "dlogAlpha"));
   return dlogAlpha;
 }
@@ -175,7 +151,7 @@ export function weightedSum(h: Tensor<"float32">, w: Tensor<"float32">): Tensor<
   const [batch, fields, candidates, dim] = checkMix(h, w);
   const device = commonDevice({ h, w });
   const out = outputTensor("float32", [batch, fields, dim], device);
-  kernels.weightedSum(batch, fields, candidates, dim, kernelArgument(h, "h"), kernelArgument(w, "w"),
+  native.weightedSum(batch, fields, candidates, dim, kernelArgument(h, "h"), kernelArgument(w, "w"),
                       kernelArgument(out, "out"));
   return out;
 }
@@ -189,7 +165,7 @@ export function weightedSumBackward(h: Tensor<"float32">, w: Tensor<"float32">, 
   const device = commonDevice({ h, w, dout });
   const dh = outputTensor("float32", h.shape, device);
   const dw = outputTensor("float32", w.shape, device);
-  kernels.weightedSumBackward(batch, fields, candidates, dim, kernelArgument(h, "h"), kernelArgument(w, "w"),
+  native.weightedSumBackward(batch, fields, candidates, dim, kernelArgument(h, "h"), kernelArgument(w, "w"),
                               kernelArgument(dout, "dout"), kernelArgument(dh, "dh"), kernelArgument(dw, "dw"));
   return { dh, dw };
 }
@@ -248,7 +224,7 @@ function checkProjection(projections: CandidateProjections, e: Tensor<"float32">
 export function projectCandidates(projections: CandidateProjections, e: Tensor<"float32">): Tensor<"float32"> {
   const s = checkProjection(projections, e);
   const h = outputTensor("float32", [s.batch, s.fields, s.candidates, s.dim], e.device);
-  kernels.candidateProjection(s.batch, s.fields, s.dim, s.dims, projections.shared, kernelArgument(e, "e"),
+  native.candidateProjection(s.batch, s.fields, s.dim, s.dims, projections.shared, kernelArgument(e, "e"),
                               kernelArgument(projections.weights, "weights"),
                               kernelArgument(projections.biases, "biases"), kernelArgument(h, "h"));
   return h;
@@ -264,7 +240,7 @@ export function projectCandidatesBackward(projections: CandidateProjections, e: 
   const de = outputTensor("float32", e.shape, device);
   const dweights = outputTensor("float32", projections.weights.shape, device);
   const dbiases = outputTensor("float32", projections.biases.shape, device);
-  kernels.candidateProjectionBackward(s.batch, s.fields, s.dim, s.dims, projections.shared, kernelArgument(e, "e"),
+  native.candidateProjectionBackward(s.batch, s.fields, s.dim, s.dims, projections.shared, kernelArgument(e, "e"),
                                       kernelArgument(projections.weights, "weights"), kernelArgument(dh, "dh"),
                                       kernelArgument(de, "de"), kernelArgument(dweights, "dweights"),
                                       kernelArgument(dbiases, "dbiases"));
@@ -279,7 +255,7 @@ export function projectAndMix(projections: CandidateProjections, e: Tensor<"floa
   expectShape(w, [s.fields, s.candidates], "w");
   const device = commonDevice({ e, w });
   const out = outputTensor("float32", [s.batch, s.fields, s.dim], device);
-  kernels.projectAndMix(s.batch, s.fields, s.dim, s.dims, projections.shared, kernelArgument(e, "e"),
+  native.projectAndMix(s.batch, s.fields, s.dim, s.dims, projections.shared, kernelArgument(e, "e"),
                         kernelArgument(projections.weights, "weights"), kernelArgument(projections.biases, "biases"),
                         kernelArgument(w, "w"), kernelArgument(out, "out"));
   return out;
@@ -298,7 +274,7 @@ export function projectAndMixBackward(projections: CandidateProjections, e: Tens
   const dweights = outputTensor("float32", projections.weights.shape, device);
   const dbiases = outputTensor("float32", projections.biases.shape, device);
   const dw = outputTensor("float32", w.shape, device);
-  kernels.projectAndMixBackward(s.batch, s.fields, s.dim, s.dims, projections.shared, kernelArgument(e, "e"),
+  native.projectAndMixBackward(s.batch, s.fields, s.dim, s.dims, projections.shared, kernelArgument(e, "e"),
                                 kernelArgument(projections.weights, "weights"),
                                 kernelArgument(projections.biases, "biases"), kernelArgument(w, "w"),
                                 kernelArgument(dout, "dout"), kernelArgument(de, "de"),

@@ -12,17 +12,7 @@ import { native, type NativeFloat32, type NativeInt32 } from "../native.js";
 import type { Tensor } from "../tensor.js";
 import { commonDevice, expectRank, expectShape, expectTensor, kernelArgument, outputTensor } from "./op_tensors.js";
 
-/** The native entry points of this op (to move into NativeAddon in ts/native.ts). */
-export interface LossNative {
-  binaryLoss(kind: number, logits: NativeFloat32, labels: NativeFloat32, grad: NativeFloat32 | null,
-             perSample: NativeFloat32 | null, mean: boolean): number;
-  bprLoss(pos: NativeFloat32, neg: NativeFloat32, gradPos: NativeFloat32 | null, gradNeg: NativeFloat32 | null,
-          perSample: NativeFloat32 | null, mean: boolean): number;
-  softmaxCrossEntropyLoss(logits: NativeFloat32, labels: NativeInt32, classes: number, grad: NativeFloat32 | null,
-                          perSample: NativeFloat32 | null, mean: boolean): number;
-}
 
-const kernels = native as unknown as LossNative;
 
 export type LossReduction = "mean" | "sum";
 
@@ -78,7 +68,7 @@ function binaryLoss(kind: number, logits: Tensor<"float32">, labels: Tensor<"flo
   const device = commonDevice({ logits: z, labels: y });
   const grad = resolved.gradient ? outputTensor("float32", z.shape, device) : undefined;
   const perSample = resolved.perSample ? outputTensor("float32", [z.size], device) : undefined;
-  const loss = kernels.binaryLoss(kind, kernelArgument(z, "logits"), kernelArgument(y, "labels"),
+  const loss = native.binaryLoss(kind, kernelArgument(z, "logits"), kernelArgument(y, "labels"),
                                   grad === undefined ? null : kernelArgument(grad, "grad"),
                                   perSample === undefined ? null : kernelArgument(perSample, "perSample"), resolved.mean);
   return { loss, ...(grad && { grad }), ...(perSample && { perSample }) };
@@ -113,7 +103,7 @@ export function softmaxCrossEntropyLoss(logits: Tensor<"float32">, labels: Tenso
   const device = commonDevice({ logits: z, labels: y });
   const grad = resolved.gradient ? outputTensor("float32", z.shape, device) : undefined;
   const perSample = resolved.perSample ? outputTensor("float32", [rows], device) : undefined;
-  const loss = kernels.softmaxCrossEntropyLoss(kernelArgument(z, "logits"), kernelArgument(y, "labels"), classes,
+  const loss = native.softmaxCrossEntropyLoss(kernelArgument(z, "logits"), kernelArgument(y, "labels"), classes,
                                                grad === undefined ? null : kernelArgument(grad, "grad"),
                                                perSample === undefined ? null : kernelArgument(perSample, "perSample"),
                                                resolved.mean);
@@ -133,7 +123,7 @@ export function bprLoss(pos: Tensor<"float32">, neg: Tensor<"float32">, options:
   const gradPos = resolved.gradient ? outputTensor("float32", p.shape, device) : undefined;
   const gradNeg = resolved.gradient ? outputTensor("float32", p.shape, device) : undefined;
   const perSample = resolved.perSample ? outputTensor("float32", [p.size], device) : undefined;
-  const loss = kernels.bprLoss(kernelArgument(p, "pos"), kernelArgument(n, "neg"),
+  const loss = native.bprLoss(kernelArgument(p, "pos"), kernelArgument(n, "neg"),
                                gradPos === undefined ? null : kernelArgument(gradPos, "gradPos"),
                                gradNeg === undefined ? null : kernelArgument(gradNeg, "gradNeg"),
                                perSample === undefined ? null : kernelArgument(perSample, "perSample"), resolved.mean);

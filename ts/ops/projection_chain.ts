@@ -15,22 +15,7 @@ import type { Device } from "../backend.js";
 import type { Tensor } from "../tensor.js";
 import { commonDevice, expectRank, expectShape, expectTensor, kernelArgument, outputTensor } from "./op_tensors.js";
 
-/** The native functions behind this module (to move into NativeAddon in ts/native.ts). */
-export interface ProjectionChainNative {
-  chainPrecompose(dims: Int32Array, weights: NativeFloat32, biases: NativeFloat32, matrices: NativeFloat32,
-                  offsets: NativeFloat32): void;
-  chainForward(dims: Int32Array, matrices: NativeFloat32, offsets: NativeFloat32, rows: NativeFloat32,
-               rowWidth: number, sizes: Int32Array, out: NativeFloat32): void;
-  chainStepwiseForward(dims: Int32Array, weights: NativeFloat32, biases: NativeFloat32, rows: NativeFloat32,
-                       rowWidth: number, sizes: Int32Array, out: NativeFloat32): void;
-  chainLink(dims: Int32Array, weights: NativeFloat32, biases: NativeFloat32, rows: NativeFloat32, rowWidth: number,
-            sizes: Int32Array, out: NativeFloat32): void;
-  chainBackward(dims: Int32Array, weights: NativeFloat32, biases: NativeFloat32, matrices: NativeFloat32,
-                rows: NativeFloat32, rowWidth: number, sizes: Int32Array, dout: NativeFloat32, drows: NativeFloat32,
-                dweights: NativeFloat32, dbiases: NativeFloat32): void;
-}
 
-const kernels = native as unknown as ProjectionChainNative;
 
 /** Where each piece of a chain lives in its packed tensors. */
 export interface ChainLayout {
@@ -148,7 +133,7 @@ export function precomposeChain(chain: ChainParameters): PrecomposedChain {
   const full = layout.dims[layout.dims.length - 1]!;
   const matrices = outputTensor("float32", [layout.matrixCount], device);
   const offsets = outputTensor("float32", [layout.dims.length, full], device);
-  kernels.chainPrecompose(dims, kernelArgument(chain.weights, "weights"), kernelArgument(chain.biases, "biases"),
+  native.chainPrecompose(dims, kernelArgument(chain.weights, "weights"), kernelArgument(chain.biases, "biases"),
                           kernelArgument(matrices, "matrices"), kernelArgument(offsets, "offsets"));
   return { dims: layout.dims, matrices, offsets };
 }
@@ -179,7 +164,7 @@ export function chainForward(precomposed: PrecomposedChain, rows: Tensor<"float3
   const { batch, width } = checkRows(rows, sizes, layout);
   const device = commonDevice({ matrices: precomposed.matrices, offsets: precomposed.offsets, rows });
   const out = forwardOutput(options, batch, layout, device);
-  kernels.chainForward(Int32Array.from(layout.dims), kernelArgument(precomposed.matrices, "matrices"),
+  native.chainForward(Int32Array.from(layout.dims), kernelArgument(precomposed.matrices, "matrices"),
                        kernelArgument(precomposed.offsets, "offsets"), kernelArgument(rows, "rows"), width, sizes,
                        kernelArgument(out, "out"));
   return out;
@@ -192,7 +177,7 @@ export function chainForwardStepwise(chain: ChainParameters, rows: Tensor<"float
   const { batch, width } = checkRows(rows, sizes, layout);
   const device = commonDevice({ weights: chain.weights, rows });
   const out = forwardOutput(options, batch, layout, device);
-  kernels.chainStepwiseForward(dims, kernelArgument(chain.weights, "weights"), kernelArgument(chain.biases, "biases"),
+  native.chainStepwiseForward(dims, kernelArgument(chain.weights, "weights"), kernelArgument(chain.biases, "biases"),
                                kernelArgument(rows, "rows"), width, sizes, kernelArgument(out, "out"));
   return out;
 }
@@ -206,7 +191,7 @@ export function chainLink(chain: ChainParameters, rows: Tensor<"float32">, sizes
   const { width } = checkRows(rows, sizes, layout);
   const device = commonDevice({ weights: chain.weights, rows });
   const out = outputTensor("float32", rows.shape, device);
-  kernels.chainLink(dims, kernelArgument(chain.weights, "weights"), kernelArgument(chain.biases, "biases"),
+  native.chainLink(dims, kernelArgument(chain.weights, "weights"), kernelArgument(chain.biases, "biases"),
                     kernelArgument(rows, "rows"), width, sizes, kernelArgument(out, "out"));
   return out;
 }
@@ -226,7 +211,7 @@ export function chainBackward(chain: ChainParameters, precomposed: PrecomposedCh
   const drows = outputTensor("float32", [batch, width], device);
   const dweights = outputTensor("float32", [layout.weightCount], device);
   const dbiases = outputTensor("float32", [layout.biasCount], device);
-  kernels.chainBackward(dims, kernelArgument(chain.weights, "weights"), kernelArgument(chain.biases, "biases"),
+  native.chainBackward(dims, kernelArgument(chain.weights, "weights"), kernelArgument(chain.biases, "biases"),
                         kernelArgument(precomposed.matrices, "matrices"), kernelArgument(rows, "rows"), width, sizes,
                         kernelArgument(dout, "dout"), kernelArgument(drows, "drows"),
                         kernelArgument(dweights, "dweights"), kernelArgument(dbiases, "dbiases"));

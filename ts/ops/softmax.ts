@@ -6,13 +6,7 @@ import { native, type NativeFloat32 } from "../native.js";
 import type { Tensor } from "../tensor.js";
 import { commonDevice, expectShape, expectTensor, kernelArgument, outputTensor } from "./op_tensors.js";
 
-/** @internal The addon functions this module calls (to move into NativeAddon in ts/native.ts). */
-export interface SoftmaxNative {
-  softmaxForward(x: NativeFloat32, y: NativeFloat32, rows: number, cols: number): void;
-  softmaxBackward(y: NativeFloat32, dy: NativeFloat32, dx: NativeFloat32, rows: number, cols: number): void;
-}
 
-const kernels = native as unknown as SoftmaxNative;
 
 function rowsAndColumns(tensor: Tensor, argument: string): [number, number] {
   if (tensor.shape.length === 0) throw new RangeError(`${argument} must have at least 1 dimension, got shape []`);
@@ -25,7 +19,7 @@ export function softmax(x: Tensor<"float32">): Tensor<"float32"> {
   const input = expectTensor(x, "float32", "x");
   const [rows, cols] = rowsAndColumns(input, "x");
   const y = outputTensor("float32", input.shape, input.device);
-  kernels.softmaxForward(kernelArgument(input, "x"), kernelArgument(y, "y"), rows, cols);
+  native.softmaxForward(kernelArgument(input, "x"), kernelArgument(y, "y"), rows, cols);
   return y;
 }
 
@@ -37,6 +31,6 @@ export function softmaxBackward(y: Tensor<"float32">, dy: Tensor<"float32">): Te
   const device = commonDevice({ y: output, dy: grad });
   const [rows, cols] = rowsAndColumns(output, "y");
   const dx = outputTensor("float32", output.shape, device);
-  kernels.softmaxBackward(kernelArgument(output, "y"), kernelArgument(grad, "dy"), kernelArgument(dx, "dx"), rows, cols);
+  native.softmaxBackward(kernelArgument(output, "y"), kernelArgument(grad, "dy"), kernelArgument(dx, "dx"), rows, cols);
   return dx;
 }

@@ -13,17 +13,7 @@ import { native, type NativeFloat32, type NativeInt32 } from "../native.js";
 import { describe, Tensor } from "../tensor.js";
 import { commonDevice, expectRank, expectShape, expectTensor, kernelArgument, outputTensor } from "./op_tensors.js";
 
-/** @internal The op's native functions, until they move into ts/native.ts's NativeAddon. */
-export interface SparsePropagationNative {
-  sparseCsrCheck(rowPtr: NativeInt32, colIdx: NativeInt32, values: NativeFloat32, numCols: number): void;
-  sparsePropagate(rowPtr: NativeInt32, colIdx: NativeInt32, values: NativeFloat32, numCols: number,
-                  x: NativeFloat32, dim: number, out: NativeFloat32, validated: boolean): void;
-  sparsePropagateStoreLayout(rowPtr: NativeInt32, colIdx: NativeInt32, values: NativeFloat32,
-                             classWeights: NativeFloat32[], classDims: Int32Array, locations: Int32Array,
-                             maxDim: number, out: NativeFloat32, validated: boolean): void;
-}
 
-const kernels = native as unknown as SparsePropagationNative;
 
 interface GraphArrays {
   rowPtr: Tensor<"int32">;
@@ -155,10 +145,10 @@ function runDense(graph: SparseGraph | CsrMatrix, argument: string, x: Tensor<"f
   if (graph instanceof SparseGraph) {
     if (graph.device !== device) throw new TypeError(`${argument} is on ${graph.device} but x is on ${device}`);
     const [rowPtr, colIdx, values] = graph.nativeArguments(argument);
-    kernels.sparsePropagate(rowPtr, colIdx, values, graph.numCols, kernelArgument(x, "x"), dim,
+    native.sparsePropagate(rowPtr, colIdx, values, graph.numCols, kernelArgument(x, "x"), dim,
                             kernelArgument(out, "out"), true);
   } else {
-    kernels.sparsePropagate(graph.rowPtr, graph.colIdx, graph.values, graph.numCols, kernelArgument(x, "x"), dim,
+    native.sparsePropagate(graph.rowPtr, graph.colIdx, graph.values, graph.numCols, kernelArgument(x, "x"), dim,
                             kernelArgument(out, "out"), false);
   }
 }
@@ -295,7 +285,7 @@ export function propagateStoreLayout(graph: SparseGraph, layout: StoreLayout): T
   }
   const out = outputTensor("float32", [graph.numRows, layout.maxDim], graph.device);
   const [rowPtr, colIdx, values] = graph.nativeArguments("graph");
-  kernels.sparsePropagateStoreLayout(rowPtr, colIdx, values,
+  native.sparsePropagateStoreLayout(rowPtr, colIdx, values,
                                      layout.classWeights.map((w, c) => kernelArgument(w, `classWeights[${c}]`)),
                                      layout.classDims, layout.locations, layout.maxDim, kernelArgument(out, "out"), true);
   return out;
