@@ -208,3 +208,15 @@ export {
   type CtrModel,
   type CtrTrainOptions,
 } from "./models/ctr_training.js";
+export { search } from "./search/search.js";
+export { constrainPlanToBudget, resolveBudget } from "./search/budget.js";
+export type {
+  Budget,
+  SearchData,
+  SearchEvent,
+  SearchMethod,
+  SearchOptions,
+  SearchProgress,
+  SearchResult,
+  SearchTask,
+} from "./search/search_types.js";

@@ -1,0 +1,27 @@
+/**
+ * FIXED: every id at one size, the baseline every method is measured against. Without a budget
+ * the size is the largest candidate (the slides' FIXED = n × 128); with one, the largest
+ * candidate that fits it. The plan is then trained and evaluated like every other method's.
+ */
+import { planBytes, type SizePlan } from "../../plan/size_plan.js";
+import type { SearchContext, SearchMethodDefinition } from "../search_context.js";
+import { evaluatePlan, planTables } from "../plan_evaluation.js";
+
+async function runFixed(context: SearchContext) {
+  const rows = planTables(context.data, context.task);
+  const total = Object.values(rows).reduce((a, b) => a + b, 0);
+  const fitting = context.candidates.filter((d) => context.budgetBytes === undefined || total * d * 4 <= context.budgetBytes);
+  const size = fitting[fitting.length - 1] ?? context.candidates[0]!;
+  const plan: SizePlan = {
+    candidates: [size],
+    tables: Object.fromEntries(Object.entries(rows).map(([name, n]) => [name, new Int32Array(n).fill(size)])),
+  };
+  context.report({ phase: "plan", step: 0, bytes: planBytes(plan) });
+  return { plan, metrics: evaluatePlan(plan, context) };
+}
+
+export const fixedMethod: SearchMethodDefinition = {
+  defaultCandidates: [2, 4, 8, 16, 64, 128],
+  tasks: ["binary", "multiclass", "ctr", "implicit"],
+  run: runFixed,
+};

@@ -1,0 +1,87 @@
+/**
+ * Retraining and evaluating a size plan, the same way for every method (methods.md A4):
+ * rating tasks train ESAPN's MLP recommender on the time-ordered stream and score its tail
+ * prequentially; CTR trains DeepFM on the fields and reports AUC and log loss on a held-out
+ * split; implicit feedback trains LightGCN with BPR and reports Recall@20 and NDCG@20.
+ */
+import { backward } from "../autograd/tape.js";
+import { ctrSplit, streamSplit } from "../data/splits.js";
+import { rankingMetrics } from "../metrics/ranking.js";
+import { itemsByUser, BprSampler } from "../models/bpr_sampling.js";
+import { evaluateCtr, trainCtr } from "../models/ctr_training.js";
+import { DeepFM } from "../models/deep_fm.js";
+import { fieldTableName } from "../models/field_embeddings.js";
+import { LightGCN } from "../models/lightgcn.js";
+import { Adam } from "../optim/adam.js";
+import type { SizePlan } from "../plan/size_plan.js";
+import { runRatingExperiment } from "../training/rating_experiment.js";
+import type { SearchContext } from "./search_context.js";
+import type { SearchData, SearchTask } from "./search_types.js";
+
+/** The tables a plan needs for a task, with their ids. */
+export function planTables(data: SearchData, task: SearchTask): Record<string, number> {
+  if (task !== "ctr") return { users: data.numUsers, items: data.numItems };
+  if (data.fields === undefined) throw new RangeError(`task "ctr" needs data with categorical fields (generateSynthetic's numFields)`);
+  return Object.fromEntries(Array.from(data.fields.cardinalities, (n, f) => [fieldTableName(f), n]));
+}
+
+/** How often each id of each table occurs: what budget constraints and frequency-driven methods rank by. */
+export function tableFrequencies(data: SearchData, task: SearchTask): Record<string, Int32Array> {
+  if (task !== "ctr") {
+    const users = new Int32Array(data.numUsers);
+    const items = new Int32Array(data.numItems);
+    for (const u of data.users) users[u]! += 1;
+    for (const i of data.items) items[i]! += 1;
+    return { users, items };
+  }
+  const fields = data.fields!;
+  const counts = Array.from(fields.cardinalities, (n) => new Int32Array(n));
+  for (let r = 0; r < fields.values.length; ++r) counts[r % fields.numFields]![fields.values[r]!]! += 1;
+  return Object.fromEntries(counts.map((c, f) => [fieldTableName(f), c]));
+}
+
+function numberSetting(settings: Record<string, unknown>, name: string, fallback: number): number {
+  const value = settings[name];
+  if (value === undefined) return fallback;
+  if (typeof value !== "number" || !Number.isFinite(value)) throw new TypeError(`settings.${name} must be a finite number`);
+  return value;
+}
+
+export function evaluatePlan(plan: SizePlan, context: SearchContext): Record<string, number> {
+  const { data, task, seed, settings } = context;
+  context.signal?.throwIfAborted();
+  if (task === "binary" || task === "multiclass") {
+    const result = runRatingExperiment(data, { task, plan, seed });
+    return {
+      testAccuracy: result.test.accuracy, testLoss: result.test.loss,
+      majorityAccuracy: result.baselines.majority.accuracy, popularityAccuracy: result.baselines.popularity.accuracy,
+      samplesPerSecond: result.samplesPerSecond,
+    };
+  }
+  if (task === "ctr") {
+    const fields = data.fields!;
+    const split = ctrSplit(fields.clicks.length, { seed });
+    const dim = plan.candidates[plan.candidates.length - 1]!;
+    const model = new DeepFM({ plan, numFields: fields.numFields, dim, seed });
+    trainCtr(model, new Adam(model.parameters(), { learningRate: numberSetting(settings, "learningRate", 0.01) }), fields,
+             { rows: split.train, epochs: numberSetting(settings, "retrainEpochs", 1), seed });
+    const test = evaluateCtr(model, fields, split.test);
+    return { testAuc: test.auc, testLogLoss: test.logLoss };
+  }
+  const split = streamSplit(data, { order: "time", trainFraction: 0.8 });
+  const trainUsers = Int32Array.from(split.train, (r) => data.users[r]!);
+  const trainItems = Int32Array.from(split.train, (r) => data.items[r]!);
+  const model = new LightGCN({ plan, interactions: { users: trainUsers, items: trainItems }, seed });
+  const sampler = new BprSampler({ users: trainUsers, items: trainItems, numUsers: data.numUsers, numItems: data.numItems, seed });
+  const optimizer = new Adam(model.parameters(), { learningRate: numberSetting(settings, "learningRate", 0.01) });
+  for (let step = 0; step < numberSetting(settings, "retrainSteps", 200); ++step) {
+    optimizer.zeroGrad();
+    backward(model.loss(sampler.sample(numberSetting(settings, "batchSize", 2048))));
+    optimizer.step();
+  }
+  const test = itemsByUser(Int32Array.from(split.test, (r) => data.users[r]!), Int32Array.from(split.test, (r) => data.items[r]!),
+                           data.numUsers);
+  const ranking = rankingMetrics({ scores: model.scorer(), itemCount: data.numItems, trainItemsByUser: sampler.positives,
+                                   testItemsByUser: { rowPtr: test.rowPtr, items: test.items }, k: 20 });
+  return { recall20: ranking.recall, ndcg20: ranking.ndcg };
+}

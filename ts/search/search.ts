@@ -1,0 +1,75 @@
+/**
+ * search(): one entry point for every size-search method. It checks the options, resolves the
+ * candidates, task and budget, runs the method, holds the plan to the budget (SCALL meets it by
+ * construction; the others are constrained here, see budget.ts), and reports bytes and ratio.
+ *
+ * @example
+ * const result = await search({ method: "fixed", data: generateSynthetic({ numUsers: 500, numItems: 300, numRatings: 20_000 }) });
+ * result.plan.tables.users;   // each user's size
+ */
+import { int32Array, integerInRange } from "../arguments.js";
+import { resolveDevice } from "../backend.js";
+import { planBytes, planRatio } from "../plan/size_plan.js";
+import { constrainPlanToBudget, resolveBudget } from "./budget.js";
+import { planTables, tableFrequencies } from "./plan_evaluation.js";
+import type { SearchContext } from "./search_context.js";
+import { searchMethods } from "./search_methods.js";
+import type { SearchEvent, SearchOptions, SearchResult, SearchTask } from "./search_types.js";
+
+const allMethods = ["fixed", "mde", "darts", "autoemb", "autodim", "esapn", "scall"] as const;
+
+export async function search(options: SearchOptions): Promise<SearchResult> {
+  if (typeof options !== "object" || options === null) throw new TypeError("options must be an object");
+  if (!(allMethods as readonly string[]).includes(options.method)) {
+    throw new TypeError(`method must be one of ${allMethods.map((m) => `"${m}"`).join(", ")}, got ${JSON.stringify(options.method)}`);
+  }
+  const method = searchMethods[options.method];
+  if (method === undefined) throw new Error(`method "${options.method}" is not available in this build of mixdim`);
+  if (typeof options.data !== "object" || options.data === null || !(options.data.users instanceof Int32Array)) {
+    throw new TypeError("data must be a ratings dataset (loadRatings or generateSynthetic)");
+  }
+  const candidates = Array.from(int32Array(options.candidates ?? method.defaultCandidates, "candidates"));
+  candidates.forEach((d, i) => {
+    integerInRange(d, `candidates[${i}]`, 1, 65536);
+    if (i > 0 && d <= candidates[i - 1]!) throw new RangeError(`candidates must be strictly increasing, got [${candidates.join(", ")}]`);
+  });
+  if (candidates.length === 0) throw new RangeError("candidates must hold at least one size");
+  const task: SearchTask = options.task ?? method.tasks[0]!;
+  if (!method.tasks.includes(task)) {
+    throw new RangeError(`method "${options.method}" does not take task "${task}" (it takes ${method.tasks.map((t) => `"${t}"`).join(", ")})`);
+  }
+  const rows = planTables(options.data, task);
+  const budgetBytes = resolveBudget(options.budget, rows, candidates);
+  const history: SearchEvent[] = [];
+  const context: SearchContext = {
+    method: options.method,
+    data: options.data,
+    candidates,
+    task,
+    device: resolveDevice(options.device ?? "cpu"),
+    seed: integerInRange(options.seed ?? 0, "seed", 0, Number.MAX_SAFE_INTEGER),
+    budgetBytes,
+    settings: options.settings ?? {},
+    signal: options.signal,
+    report: (event) => {
+      history.push({ phase: event.phase, step: event.step, bytes: event.bytes,
+                     ...(event.loss === undefined ? {} : { loss: event.loss }),
+                     ...(event.accuracy === undefined ? {} : { accuracy: event.accuracy }) });
+      options.onProgress?.({ method: options.method, ...event });
+    },
+  };
+  options.signal?.throwIfAborted();
+  const outcome = await method.run(context);
+  const plan = budgetBytes === undefined ? outcome.plan
+    : constrainPlanToBudget(outcome.plan, budgetBytes, tableFrequencies(options.data, task));
+  return {
+    method: options.method,
+    task,
+    plan,
+    bytes: planBytes(plan),
+    ratio: planRatio({ candidates, tables: plan.tables }),
+    ...(budgetBytes === undefined ? {} : { budgetBytes }),
+    history,
+    metrics: outcome.metrics,
+  };
+}
