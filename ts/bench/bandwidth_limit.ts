@@ -13,6 +13,12 @@ import { gigabytesPerSecond, timeMedian } from "./timing.js";
 
 export const copyBufferBytes = 256 * 1024 * 1024;
 
+export type CopyLimitKind = "memcpy over the thread pool" | "device-to-device cudaMemcpy";
+
+export function copyLimitKind(device: Device): CopyLimitKind {
+  return device === "cpu" ? "memcpy over the thread pool" : "device-to-device cudaMemcpy";
+}
+
 export interface CopyBandwidth {
   /** CPU threads the copy ran on; absent on a GPU. */
   threads?: number;

@@ -5,12 +5,11 @@
  * count, so thread scaling shows both in GB/s and in the ratio; the default thread count
  * (MIXDIM_THREADS or all hardware threads) is restored afterwards, whatever happens.
  */
-import os from "node:os";
-
 import { backend, type Device, setThreads } from "../index.js";
-import { copyBufferBytes, type CopyBandwidth, measureCopyBandwidth } from "./bandwidth_limit.js";
+import { copyBufferBytes, type CopyBandwidth, copyLimitKind, measureCopyBandwidth } from "./bandwidth_limit.js";
 import type { OptimizerType } from "./effective_bytes.js";
 import type { DeviceFigures, KernelFigure, KernelName } from "./figures.js";
+import { deviceName, hostDescription } from "./machine.js";
 import { type KernelTiming, StoreKernels } from "./store_kernels.js";
 import type { StoreWorkload } from "./store_workload.js";
 import { checkTarget } from "./targets.js";
@@ -63,11 +62,11 @@ export function benchDevice(device: Device, workload: StoreWorkload, log: (line:
 
   return {
     device,
-    name: device === "cpu" ? os.cpus()[0]?.model ?? "unknown CPU" : backend().cudaDevices[0]?.name ?? "unknown GPU",
+    name: deviceName(device),
     date: new Date().toISOString(),
-    host: `${os.cpus()[0]?.model ?? "unknown CPU"} × ${os.cpus().length}, Node ${process.version}`,
+    host: hostDescription(),
     limit: {
-      kind: device === "cpu" ? "memcpy over the thread pool" : "device-to-device cudaMemcpy",
+      kind: copyLimitKind(device),
       bufferBytes: copyBufferBytes,
       measurements: limits,
     },

@@ -3,7 +3,7 @@
  * back from it (a later run without a GPU keeps the GPU figures of an earlier one).
  */
 import type { Device } from "../index.js";
-import type { CopyBandwidth } from "./bandwidth_limit.js";
+import type { CopyBandwidth, CopyLimitKind } from "./bandwidth_limit.js";
 import type { OptimizerType } from "./effective_bytes.js";
 
 export type KernelName = "lookup" | "sparseGradient" | "step";
@@ -44,7 +44,7 @@ export interface DeviceFigures {
   /** The host they were taken on: CPU model, cores, Node (a kept GPU section may come from another machine). */
   host: string;
   limit: {
-    kind: "memcpy over the thread pool" | "device-to-device cudaMemcpy";
+    kind: CopyLimitKind;
     bufferBytes: number;
     measurements: CopyBandwidth[];
   };

@@ -14,6 +14,8 @@
 import { backend } from "../backend.js";
 import { cpuGemm, matmul, setCpuGemm } from "../ops/gemm.js";
 import { Tensor } from "../tensor.js";
+import { seededFloats } from "./seeded_floats.js";
+import { median } from "./timing.js";
 
 export interface GemmBenchResult {
   /** e.g. "Linear 256→512, batch 500". */
@@ -43,22 +45,6 @@ export interface GemmBenchOptions {
   /** Samples per product and backend, at least. */
   minSamples?: number;
   minSeconds?: number;
-}
-
-function seededFloats(n: number, seed: number): Float32Array {
-  const out = new Float32Array(n);
-  let state = seed >>> 0;
-  for (let i = 0; i < n; ++i) {
-    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
-    out[i] = state / 2 ** 31 - 1;
-  }
-  return out;
-}
-
-function median(samples: number[]): number {
-  const sorted = [...samples].sort((a, b) => a - b);
-  const middle = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
 }
 
 function sleepMs(ms: number): void {

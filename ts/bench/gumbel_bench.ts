@@ -12,6 +12,7 @@ import {
   type CandidateProjections, mixtureInputWidth, mixtureWeights, projectAndMix, projectAndMixBackward, weightedSum,
   weightedSumBackward,
 } from "../ops/gumbel_mixture.js";
+import { seededFloats } from "./seeded_floats.js";
 import { defaultTiming, gigabytesPerSecond, timeMedian, type TimingOptions } from "./timing.js";
 
 export interface GumbelBenchOptions {
@@ -50,16 +51,6 @@ export interface GumbelBenchFigures {
   weightedSumBackward: BandwidthFigure;
   projectAndMix: FlopFigure;
   projectAndMixBackward: FlopFigure;
-}
-
-function seededFloats(n: number, seed: number): Float32Array {
-  let state = seed >>> 0;
-  const out = new Float32Array(n);
-  for (let i = 0; i < n; ++i) {
-    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
-    out[i] = state / 2 ** 32 * 2 - 1;
-  }
-  return out;
 }
 
 /** Times every op of the mixture on `device`. */

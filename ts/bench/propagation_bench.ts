@@ -12,6 +12,7 @@
  * the propagation it feeds (what a fused kernel reading rows in place would save).
  */
 import type { Device } from "../backend.js";
+import { mulberry32 } from "../data/random.js";
 import { EmbeddingStore } from "../embedding_store.js";
 import { normalizedAdjacency } from "../graph/normalized_adjacency.js";
 import { propagate, SparseGraph } from "../ops/sparse_propagation.js";
@@ -67,17 +68,6 @@ export interface PropagationFigure {
 /** 4·(N+1) + 8·nnz (CSR) + 4·nnz·D (rows read) + 4·N·D (output written). */
 export function propagationBytes(numRows: number, nnz: number, dim: number): number {
   return 4 * (numRows + 1) + 8 * nnz + 4 * nnz * dim + 4 * numRows * dim;
-}
-
-function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** Draws ids in [0, n) with P(k) ∝ (k+1)^−exponent, then relabels them by a seeded shuffle. */

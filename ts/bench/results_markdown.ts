@@ -3,6 +3,7 @@
  * with the input, the targets and whether each is met.
  */
 import type { BenchResults, DeviceFigures } from "./figures.js";
+import { describeRun } from "./machine.js";
 import { targetLegend } from "./targets.js";
 
 function deviceSection(section: DeviceFigures, note: string): string[] {
@@ -38,9 +39,7 @@ export function resultsMarkdown(results: BenchResults): string {
       "GB/s are effective: bytes a kernel must move (FBGEMM's \"bytes of rows accessed\", " +
       "see ts/bench/effective_bytes.ts) over its median time, read against a large copy measured in the same run.",
     "",
-    `Run ${results.date} on ${String(results.machine.cpuModel)} (${String(results.machine.cpuCores)} cores, ` +
-      `${((results.machine.totalMemoryBytes as number) / 2 ** 30).toFixed(1)} GiB), ` +
-      `Node ${String(results.machine.node)}, ${String(results.machine.os)}.`,
+    describeRun(results.date, results.machine),
     "",
     "## Input",
     "",

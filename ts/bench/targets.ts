@@ -1,7 +1,8 @@
 /**
- * The bandwidth targets of the kernels, as fractions of the copy bandwidth measured in the
- * same run. They are reported, never asserted: a benchmark that fails on a slow or busy
- * machine says nothing about correctness.
+ * The benchmark's targets. The store kernels' and the training kernels' bandwidth targets are
+ * fractions of the copy bandwidth measured in the same run; the chain's is a speedup of one path
+ * over the other, GEMM's a ratio to OpenBLAS on the same machine. They are reported, never
+ * asserted: a benchmark that fails on a slow or busy machine says nothing about correctness.
  */
 import type { Device } from "../index.js";
 import type { KernelFigure, TargetCheck } from "./figures.js";
@@ -36,3 +37,15 @@ export function checkTarget(device: Device, figure: Omit<KernelFigure, "target">
 export function targetLegend(): string[] {
   return targets.map((target) => `${target.device} ${target.kernel}: ${target.reference}`);
 }
+
+/** The core training kernels' targets (ts/bench/training_kernels.ts). */
+export const trainingTargets = {
+  /** Precomposed over step-by-step chain, rows all at the smallest size; on every device. */
+  chain: { minSpeedup: 10, reference: "precomposed ≥ 10× step-by-step, rows at the smallest size" },
+  /** Builtin over OpenBLAS GFLOP/s, every product of the MLP's Linear layers; CPU only. */
+  gemm: { minRatio: 0.8, reference: "builtin ≥ 0.8× OpenBLAS on every MLP product" },
+  /** weightedSum (the Gumbel mix) GB/s over the device-to-device copy; on a GPU. */
+  gumbelMix: { device: "cuda", minRatio: 0.6, reference: "≥ 0.6× D2D copy" },
+  /** propagate (Â·X) GB/s over the device-to-device copy; on a GPU. */
+  propagation: { device: "cuda", minRatio: 0.6, reference: "≥ 0.6× D2D copy" },
+} as const;

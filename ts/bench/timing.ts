@@ -46,12 +46,43 @@ export function timeMedian<T>(run: (i: number) => T, release: (result: T) => voi
     samplesMs.push(Number(after - before) / 1e6);
     elapsedSeconds = Number(process.hrtime.bigint() - start) / 1e9;
   }
-  samplesMs.sort((a, b) => a - b);
-  const middle = samplesMs.length >> 1;
-  const medianMs = samplesMs.length % 2 === 1
-    ? samplesMs[middle]!
-    : (samplesMs[middle - 1]! + samplesMs[middle]!) / 2;
-  return { medianMs, minMs: samplesMs[0]!, maxMs: samplesMs[samplesMs.length - 1]!, runs: samplesMs.length };
+  return { medianMs: median(samplesMs), minMs: Math.min(...samplesMs), maxMs: Math.max(...samplesMs),
+           runs: samplesMs.length };
+}
+
+/**
+ * Times calls against each other, e.g. two paths of one op: `rounds` rounds of one block per call
+ * (each at least minRuns/rounds runs and minSeconds/rounds long), so that load from other processes
+ * on a shared machine falls on all of them alike. Each Timing is the median of all that call's samples.
+ */
+export function timeInterleaved(runs: readonly (() => unknown)[], options: TimingOptions = defaultTiming,
+                                rounds = 4): Timing[] {
+  const samples = runs.map((): number[] => []);
+  for (const run of runs) for (let i = 0; i < options.warmupRuns; ++i) run();
+  for (let round = 0; round < rounds; ++round) {
+    runs.forEach((run, r) => {
+      const block = samples[r]!;
+      const blockRuns = Math.ceil(options.minRuns / rounds);
+      const start = process.hrtime.bigint();
+      let count = 0;
+      while (count < Math.ceil(options.maxRuns / rounds) &&
+             (count < blockRuns || Number(process.hrtime.bigint() - start) / 1e9 < options.minSeconds / rounds)) {
+        const before = process.hrtime.bigint();
+        run();
+        block.push(Number(process.hrtime.bigint() - before) / 1e6);
+        ++count;
+      }
+    });
+  }
+  return samples.map((block) => ({ medianMs: median(block), minMs: Math.min(...block), maxMs: Math.max(...block),
+                                   runs: block.length }));
+}
+
+/** The median of a non-empty list (the mean of the middle two for an even count). */
+export function median(samples: readonly number[]): number {
+  const sorted = [...samples].sort((a, b) => a - b);
+  const middle = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
 }
 
 /** Bytes per second in GB/s (10^9 bytes, as memory bandwidth is quoted). */
