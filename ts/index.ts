@@ -220,3 +220,15 @@ export type {
   SearchResult,
   SearchTask,
 } from "./search/search_types.js";
+export { actionToSizes, ScallController, type ScallControllerOptions } from "./search/scall/scall.js";
+export {
+  allocateSizes,
+  powerLawShares,
+  sampleSizes,
+  type SampledSizes,
+  type SampleSizesOptions,
+  type SizeAction,
+  type SizeBudget,
+  type SizeRange,
+} from "./search/scall/size_sampler.js";
+export { ReplayBuffer, SacAgent, type SacOptions, type Transition } from "./search/scall/sac_agent.js";
