@@ -232,3 +232,27 @@ export {
   type SizeRange,
 } from "./search/scall/size_sampler.js";
 export { ReplayBuffer, SacAgent, type SacOptions, type Transition } from "./search/scall/sac_agent.js";
+export {
+  mdBudgetDims,
+  mdSolver,
+  mdTableDims,
+  roundHalfEven,
+  snapToCandidates,
+  type MdBudgetOptions,
+  type MdBudgetResult,
+  type MdSolverOptions,
+  type MdTable,
+} from "./search/mde/md_solver.js";
+export { mdeSizes, type MdeOptions } from "./search/mde/mde.js";
+export { AutoDimSearchLayer, type ArchStepLosses, type AutoDimSearchLayerOptions } from "./search/autodim/search_layer.js";
+export { FieldHead, FieldModel, type FieldHeadOptions, type FieldVectorSource } from "./search/autodim/field_model.js";
+export { planFromJson, planText, planToJson, readPlan, writePlan, type PlanJson } from "./export/plan_export.js";
+export {
+  exportedTableName,
+  exportTensors,
+  moduleShapes,
+  writeExportedWeights,
+  writeModelWeights,
+  type ExportedTable,
+  type ExportedWeights,
+} from "./export/weights_export.js";

@@ -16,6 +16,7 @@ import { Adam } from "../optim/adam.js";
 import type { SizePlan } from "../plan/size_plan.js";
 import { runRatingExperiment } from "../training/rating_experiment.js";
 import type { SearchContext } from "./search_context.js";
+import { numberSetting } from "./settings.js";
 import type { SearchData, SearchTask } from "./search_types.js";
 
 /** The tables a plan needs for a task, with their ids. */
@@ -40,12 +41,6 @@ export function tableFrequencies(data: SearchData, task: SearchTask): Record<str
   return Object.fromEntries(counts.map((c, f) => [fieldTableName(f), c]));
 }
 
-function numberSetting(settings: Record<string, unknown>, name: string, fallback: number): number {
-  const value = settings[name];
-  if (value === undefined) return fallback;
-  if (typeof value !== "number" || !Number.isFinite(value)) throw new TypeError(`settings.${name} must be a finite number`);
-  return value;
-}
 
 export function evaluatePlan(plan: SizePlan, context: SearchContext): Record<string, number> {
   const { data, task, seed, settings } = context;

@@ -34,7 +34,9 @@ export async function search(options: SearchOptions): Promise<SearchResult> {
     if (i > 0 && d <= candidates[i - 1]!) throw new RangeError(`candidates must be strictly increasing, got [${candidates.join(", ")}]`);
   });
   if (candidates.length === 0) throw new RangeError("candidates must hold at least one size");
-  const task: SearchTask = options.task ?? method.tasks[0]!;
+  // Without categorical fields the rating task is the natural default even for CTR-first methods.
+  const task: SearchTask = options.task ??
+    (options.data.fields === undefined && method.tasks.includes("binary") ? "binary" : method.tasks[0]!);
   if (!method.tasks.includes(task)) {
     throw new RangeError(`method "${options.method}" does not take task "${task}" (it takes ${method.tasks.map((t) => `"${t}"`).join(", ")})`);
   }

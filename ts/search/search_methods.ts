@@ -1,10 +1,14 @@
 /** Every search method by name: each lives in its own folder and registers nothing else. */
+import { autodimMethod } from "./autodim/autodim.js";
 import { fixedMethod } from "./fixed/fixed.js";
+import { mdeMethod } from "./mde/mde.js";
 import { scallMethod } from "./scall/scall.js";
 import type { SearchMethodDefinition } from "./search_context.js";
 import type { SearchMethod } from "./search_types.js";
 
 export const searchMethods: Partial<Record<SearchMethod, SearchMethodDefinition>> = {
   fixed: fixedMethod,
+  mde: mdeMethod,
+  autodim: autodimMethod,
   scall: scallMethod,
 };

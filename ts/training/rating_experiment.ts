@@ -38,13 +38,18 @@ export interface RatingExperimentResult {
   samplesPerSecond: number;
 }
 
+/** The FIXED protocol's settings, tuned on MovieLens (see below); shared with the CLI's resumable runs. */
+export const ratingExperimentDefaults = { batchSize: 250, learningRate: 5e-4, trainFraction: 0.75, initStd: 0.01 } as const;
+
 export function runRatingExperiment(data: RatingsDataset, options: RatingExperimentOptions): RatingExperimentResult {
     // Batch 250 and lr 5e-4 rather than ESAPN's 500 and 1e-3: on the 100k-rating MovieLens sets the
   // stream is short, and more, smaller steps learn more of it (measured; see bench/results/fixed_movielens.md).
-  const { task, order = "time", trainFraction = 0.75, batchSize = 250, epochs = 1, learningRate = 5e-4, seed = 0 } = options;
+  const { task, order = "time", epochs = 1, seed = 0 } = options;
+  const { trainFraction = ratingExperimentDefaults.trainFraction, batchSize = ratingExperimentDefaults.batchSize,
+          learningRate = ratingExperimentDefaults.learningRate } = options;
   const split = streamSplit(data, { order, trainFraction, seed });
   const plan = options.plan ?? fixedPlan({ users: data.numUsers, items: data.numItems }, 128);
-  const model = new MlpRecommender({ plan, outputs: task === "binary" ? 1 : 5, seed, initStd: options.initStd ?? 0.01 });
+  const model = new MlpRecommender({ plan, outputs: task === "binary" ? 1 : 5, seed, initStd: options.initStd ?? ratingExperimentDefaults.initStd });
   const optimizer = new Adam(model.parameters(), { learningRate });
   let train: StreamMetrics | undefined;
   let seconds = 0;

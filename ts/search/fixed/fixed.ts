@@ -3,19 +3,20 @@
  * the size is the largest candidate (the slides' FIXED = n × 128); with one, the largest
  * candidate that fits it. The plan is then trained and evaluated like every other method's.
  */
-import { planBytes, type SizePlan } from "../../plan/size_plan.js";
+import { fixedPlan, planBytes, type SizePlan } from "../../plan/size_plan.js";
 import type { SearchContext, SearchMethodDefinition } from "../search_context.js";
 import { evaluatePlan, planTables } from "../plan_evaluation.js";
 
-async function runFixed(context: SearchContext) {
+/** The largest candidate at which every id fits the budget, for every id of every table. */
+export function fixedSearchPlan(context: Pick<SearchContext, "data" | "task" | "candidates" | "budgetBytes">): SizePlan {
   const rows = planTables(context.data, context.task);
   const total = Object.values(rows).reduce((a, b) => a + b, 0);
   const fitting = context.candidates.filter((d) => context.budgetBytes === undefined || total * d * 4 <= context.budgetBytes);
-  const size = fitting[fitting.length - 1] ?? context.candidates[0]!;
-  const plan: SizePlan = {
-    candidates: [size],
-    tables: Object.fromEntries(Object.entries(rows).map(([name, n]) => [name, new Int32Array(n).fill(size)])),
-  };
+  return fixedPlan(rows, fitting[fitting.length - 1] ?? context.candidates[0]!);
+}
+
+async function runFixed(context: SearchContext) {
+  const plan = fixedSearchPlan(context);
   context.report({ phase: "plan", step: 0, bytes: planBytes(plan) });
   return { plan, metrics: evaluatePlan(plan, context) };
 }

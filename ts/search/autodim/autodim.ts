@@ -1,0 +1,162 @@
+/**
+ * AutoDim (Zhao et al., "AutoDim: Field-aware Embedding Dimension Search"; methods.md C §1) on
+ * CTR data: a per-field size from a differentiable search, then retraining.
+ *
+ *   supernet: field vectors from AutoDimSearchLayer (every candidate d_m, projected to D, batch
+ *             norm, Gumbel-softmax mix with weights from α [F, M]) under DeepFM's head
+ *   for t = 0 … T−1 over training batches (searchEpochs passes):
+ *     τ_t = max(0.01, 1 − 5e-5·t)
+ *     every archEvery-th t: α ← α − η_α ∇α L_val       on the next validation batch (first order,
+ *                                                       or DARTS's second order with order: 2)
+ *     W ← Adam(∇W L_train)                              on training batch t
+ *   d_f = candidates[argmax_m α_fm]
+ *   retrain: "scratch" (DeepFM from the plan, plan_evaluation.ts, as every method) or "inherit"
+ *            (the chosen rows and folded projections, then fine-tuning; inherited_retrain.ts)
+ *
+ * The rows are split as plan_evaluation.ts splits them (ctrSplit with the run's seed): α sees
+ * only the validation rows and nothing in the search sees the test rows.
+ *
+ * Budget: AutoDim does not meet one by construction. The argmax plan is held to it per field
+ * before retraining (AutoDimSearchLayer.planWithinBudget: the field whose α ranks its next smaller
+ * candidate closest steps down first), so the plan evaluated is the plan returned.
+ *
+ * Settings (defaults): batchSize 256, searchEpochs 1, learningRate 0.01 (weights, Adam; also the
+ * retraining's), archLearningRate 0.01, archOptimizer "adam" | "sgd", archEvery 1, order 1 | 2,
+ * unrolledLearningRate 0.01 (ξ), shared true (false: "AutoDim-s"), batchNorm true, dim (D: the
+ * largest candidate), tau 1, tauDecay 5e-5, tauMin 0.01, hidden [64, 32] ([] for an FM head),
+ * retrain "scratch" | "inherit", retrainEpochs 1.
+ */
+import { bceWithLogits } from "../../autograd/ops/loss_op.js";
+import { backward } from "../../autograd/tape.js";
+import { ctrSplit } from "../../data/splits.js";
+import { deriveSeed, shuffleInPlace, uniformStream } from "../../data/seeds.js";
+import { evaluateCtr, gatherRows, trainCtr, type CtrData } from "../../models/ctr_training.js";
+import { Adam } from "../../optim/adam.js";
+import { planBytes, type SizePlan } from "../../plan/size_plan.js";
+import { Tensor } from "../../tensor.js";
+import { evaluatePlan } from "../plan_evaluation.js";
+import type { SearchContext, SearchMethodDefinition, SearchOutcome } from "../search_context.js";
+import { FieldHead, FieldModel } from "./field_model.js";
+import { inheritFromSearch } from "./inherited_retrain.js";
+import { AutoDimSearchLayer } from "./search_layer.js";
+import { numberSetting, typedSetting } from "../settings.js";
+
+
+
+/** The searched supernet: the layer's field vectors under the head. */
+export interface AutoDimSearch {
+  layer: AutoDimSearchLayer;
+  head: FieldHead;
+  model: FieldModel;
+  plan: SizePlan;
+  /** Training steps taken (t = 0 … steps − 1). */
+  steps: number;
+}
+
+/** Runs the search (no retraining) on `fields`, training on `train` rows and stepping α on `validation` rows. */
+export function searchAutoDim(context: Pick<SearchContext, "candidates" | "seed" | "settings" | "budgetBytes" | "device" | "signal">
+                                & Partial<Pick<SearchContext, "report">>,
+                              fields: CtrData & { cardinalities: Int32Array }, train: Int32Array, validation: Int32Array): AutoDimSearch {
+  const { settings, seed, candidates } = context;
+  const s = (name: string, fallback: number) => numberSetting(settings, name, fallback);
+  if (validation.length === 0) throw new RangeError("AutoDim needs validation rows to step α on");
+  const order = s("order", 1);
+  if (order !== 1 && order !== 2) throw new RangeError(`settings.order must be 1 or 2, got ${order}`);
+  const layer = new AutoDimSearchLayer({
+    fieldCardinalities: fields.cardinalities,
+    candidates,
+    dim: s("dim", candidates[candidates.length - 1]!),
+    shared: typedSetting(settings, "shared", true, (v) => typeof v === "boolean", "a boolean"),
+    batchNorm: typedSetting(settings, "batchNorm", true, (v) => typeof v === "boolean", "a boolean"),
+    tau: s("tau", 1),
+    tauDecay: s("tauDecay", 5e-5),
+    tauMin: s("tauMin", 0.01),
+    archEvery: s("archEvery", 1),
+    order,
+    archOptimizer: typedSetting(settings, "archOptimizer", "adam" as const, (v) => v === "adam" || v === "sgd", `"adam" or "sgd"`),
+    archLearningRate: s("archLearningRate", 0.01),
+    unrolledLearningRate: s("unrolledLearningRate", 0.01),
+    seed: deriveSeed(seed, 1),
+    device: context.device,
+  });
+  const head = new FieldHead({
+    cardinalities: layer.cardinalities, dim: layer.dim, seed: deriveSeed(seed, 2), device: context.device,
+    hidden: typedSetting(settings, "hidden", [64, 32], (v) => Array.isArray(v), "an array of layer sizes"),
+  });
+  const model = new FieldModel(layer, head, layer.cardinalities, context.device);
+  const weights = model.parameters();
+  const optimizer = new Adam(weights, { learningRate: s("learningRate", 0.01) });
+  const batchSize = s("batchSize", 256);
+  const epochs = s("searchEpochs", 1);
+  const loss = (rows: Int32Array) => {
+    const batch = gatherRows(fields, rows);
+    return bceWithLogits(model.forward(batch.fields), Tensor.from(batch.clicks, { shape: [rows.length, 1], device: context.device }));
+  };
+  const validationOrder = shuffleInPlace(validation.slice(), uniformStream(seed, 101));
+  let next = 0;
+  const validationBatch = () => {
+    if (next >= validationOrder.length) next = 0;
+    const rows = validationOrder.subarray(next, next + batchSize);
+    next += batchSize;
+    return rows;
+  };
+
+  const steps = epochs * Math.ceil(train.length / batchSize);
+  model.train();
+  let t = 0;
+  for (let epoch = 0; epoch < epochs; ++epoch) {
+    const order = shuffleInPlace(train.slice(), uniformStream(seed, 200 + epoch));
+    for (let start = 0; start < order.length; start += batchSize, ++t) {
+      context.signal?.throwIfAborted();
+      const trainRows = order.subarray(start, start + batchSize);
+      layer.setStep(t);                                                       // τ_t
+      if (layer.isArchStep(t)) {
+        const validationRows = validationBatch();
+        layer.archStep({ validationLoss: () => loss(validationRows), trainingLoss: () => loss(trainRows), weights });
+      }
+      optimizer.zeroGrad();
+      const trainingLoss = loss(trainRows);                                   // L_train(W, α)
+      backward(trainingLoss);
+      optimizer.step();                                                       // W ← W − η∇W L_train
+      if (t % 20 === 0 || t === steps - 1) {
+        context.report?.({ phase: "search", step: t, total: steps, loss: trainingLoss.value.toArray()[0]!, bytes: planBytes(layer.plan()) });
+      }
+    }
+  }
+  const plan = context.budgetBytes === undefined ? layer.plan() : layer.planWithinBudget(context.budgetBytes);
+  return { layer, head, model, plan, steps: t };
+}
+
+async function runAutoDim(context: SearchContext): Promise<SearchOutcome> {
+  const fields = context.data.fields;
+  if (fields === undefined) throw new RangeError(`AutoDim needs data with categorical fields (generateSynthetic's numFields)`);
+  const retrain = typedSetting(context.settings, "retrain", "scratch" as "scratch" | "inherit",
+                               (v) => v === "scratch" || v === "inherit", `"scratch" or "inherit"`);
+  const split = ctrSplit(fields.clicks.length, { seed: context.seed });
+  const searched = searchAutoDim(context, fields, split.train, split.validation);
+  const { plan } = searched;
+  context.report({ phase: "plan", step: 0, bytes: planBytes(plan) });
+  const probabilities = searched.layer.probabilities();
+  const summary = { searchSteps: searched.steps, minChosenProbability: minChosen(probabilities, searched.layer) };
+  context.signal?.throwIfAborted();
+  if (retrain === "scratch") return { plan, metrics: { ...evaluatePlan(plan, context), ...summary } };
+
+  const model = inheritFromSearch(searched.layer, searched.head, plan, deriveSeed(context.seed, 3));
+  const learningRate = numberSetting(context.settings, "learningRate", 0.01);
+  trainCtr(model, new Adam(model.parameters(), { learningRate }), fields,
+           { rows: split.train, epochs: numberSetting(context.settings, "retrainEpochs", 1), seed: context.seed });
+  const test = evaluateCtr(model, fields, split.test);
+  return { plan, metrics: { testAuc: test.auc, testLogLoss: test.logLoss, ...summary } };
+}
+
+/** The smallest, over fields, of softmax(α_f) at the chosen candidate: how decided the search was. */
+function minChosen(probabilities: Float64Array, layer: AutoDimSearchLayer): number {
+  const M = layer.candidates.length;
+  return Array.from(layer.argmax()).reduce((min, m, f) => Math.min(min, probabilities[f * M + m]!), 1);
+}
+
+export const autodimMethod: SearchMethodDefinition = {
+  defaultCandidates: [2, 4, 8, 16, 32, 64],
+  tasks: ["ctr"],
+  run: runAutoDim,
+};
