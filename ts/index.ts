@@ -256,3 +256,7 @@ export {
   type ExportedTable,
   type ExportedWeights,
 } from "./export/weights_export.js";
+export { DartsController, type DartsControllerOptions } from "./search/darts/darts_controller.js";
+export { AutoEmbController, type AutoEmbControllerOptions } from "./search/autoemb/autoemb_controller.js";
+export { SoftSelectionEmbedding, type SoftSelectionEmbeddingOptions } from "./search/soft_selection/soft_selection_embedding.js";
+export { SoftSelectionRecommender, type SoftSelectionRecommenderOptions } from "./search/soft_selection/soft_recommender.js";

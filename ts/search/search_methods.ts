@@ -1,5 +1,7 @@
 /** Every search method by name: each lives in its own folder and registers nothing else. */
 import { autodimMethod } from "./autodim/autodim.js";
+import { autoEmbMethod } from "./autoemb/autoemb.js";
+import { dartsMethod } from "./darts/darts.js";
 import { fixedMethod } from "./fixed/fixed.js";
 import { mdeMethod } from "./mde/mde.js";
 import { scallMethod } from "./scall/scall.js";
@@ -10,5 +12,7 @@ export const searchMethods: Partial<Record<SearchMethod, SearchMethodDefinition>
   fixed: fixedMethod,
   mde: mdeMethod,
   autodim: autodimMethod,
+  darts: dartsMethod,
+  autoemb: autoEmbMethod,
   scall: scallMethod,
 };

@@ -1,0 +1,56 @@
+/**
+ * DARTS as the size-search baseline (methods.md B §4, C §3): soft selection over the candidate
+ * sizes with free architecture logits, softmax-mixed (no noise, no temperature), trained
+ * first-order, and the argmax taken at the end.
+ *
+ * Per id, on the rating streams ("binary", "multiclass"), as the ESAPN repo's baseline:
+ *
+ *   α ∈ R^{N×M} per side, all equal at the start
+ *   for each batch t of the stream:
+ *     if t > 0:   w = softmax(α[ids of batch t−1]);  L(batch t−1) → ∇α;  α's Adam (1e-4, rows of batch t−1 only)
+ *     w = softmax(α[ids of batch t])  (constants);  score batch t (prequential);  L(batch t) → ∇W;  Adam
+ *   plan: d_i = d_{argmax α_i}
+ *
+ * Per field, on CTR data ("ctr"): α ∈ R^{F×M} over a GumbelMixture in "softmax" mode feeding a
+ * DeepFM head, α on validation batches and the weights on training batches (darts_per_field.ts).
+ *
+ * The budget is met afterwards: search() steps the least frequent ids down until the plan fits
+ * (budget.ts). Settings: soft_search.ts's on rating streams plus alphaLearningRate (1e-4);
+ * darts_per_field.ts's on CTR data.
+ */
+import type { SearchContext, SearchMethodDefinition } from "../search_context.js";
+import { numberSetting } from "../settings.js";
+import { runSoftRatingSearch, type PlanningSelector, type SoftSelectorSetup } from "../soft_selection/soft_search.js";
+import type { StreamBatch } from "../soft_selection/soft_stream.js";
+import { DartsController } from "./darts_controller.js";
+import { runDartsPerField } from "./darts_per_field.js";
+
+/** α of users and items as the stream loop's selector. */
+export function dartsSelector(setup: SoftSelectorSetup): PlanningSelector & { users: DartsController; items: DartsController } {
+  const learningRate = numberSetting(setup.settings, "alphaLearningRate", 1e-4, { min: 0, exclusiveMin: true });
+  const common = { candidates: setup.candidates, learningRate, device: setup.device };
+  const users = new DartsController({ ...common, numIds: setup.numUsers });
+  const items = new DartsController({ ...common, numIds: setup.numItems });
+  return {
+    users,
+    items,
+    weights: (batch: StreamBatch) => ({ users: users.weights(batch.users), items: items.weights(batch.items) }),
+    step: () => {
+      users.step();
+      items.step();
+    },
+    observe: () => {},
+    bytes: () => users.bytes() + items.bytes(),
+    sizes: () => ({ users: users.sizes(), items: items.sizes() }),
+  };
+}
+
+export function runDarts(context: SearchContext) {
+  return context.task === "ctr" ? runDartsPerField(context) : runSoftRatingSearch(context, dartsSelector);
+}
+
+export const dartsMethod: SearchMethodDefinition = {
+  defaultCandidates: [2, 4, 8, 16, 64, 128],
+  tasks: ["binary", "multiclass", "ctr"],
+  run: runDarts,
+};

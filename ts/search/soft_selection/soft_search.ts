@@ -1,0 +1,86 @@
+/**
+ * A soft-selection search on a rating stream, start to end, for DARTS per id and AutoEmb: split
+ * the stream as evaluatePlan does (time order, the first 75% to search on, the rest to test),
+ * build the soft-mixing recommender, run the shared loop (soft_stream.ts) with the method's
+ * selector, take each id's heaviest candidate as the plan, and evaluate the plan.
+ *
+ * Metrics: `searchTestAccuracy` and `searchTestLoss` are the soft model's own prequential numbers
+ * on the test tail (what the ESAPN slides report for DARTS and AutoEmb), `searchTrainAccuracy`
+ * and `searchTrainLoss` the same over the head; the rest are evaluatePlan's for the final plan
+ * retrained with ESAPN's recommender (testAccuracy, testLoss, the baselines). The budget is not
+ * part of the search: search() holds the plan to it afterwards (budget.ts), stepping the least
+ * frequent ids down first.
+ *
+ * Settings (all optional): batchSize (250), learningRate of the recommender (5e-4; the same
+ * defaults as the FIXED protocol's runRatingExperiment), epochs over the head (1), dim D (the
+ * largest candidate), hidden (512), initStd (0.01), evaluatePlan (true; false skips the retrain).
+ */
+import type { Device } from "../../backend.js";
+import { streamSplit } from "../../data/splits.js";
+import { Adam } from "../../optim/adam.js";
+import { planBytes, type SizePlan } from "../../plan/size_plan.js";
+import type { RatingTask } from "../../training/rating_stream.js";
+import { evaluatePlan } from "../plan_evaluation.js";
+import type { SearchContext, SearchOutcome } from "../search_context.js";
+import { SoftSelectionRecommender } from "./soft_recommender.js";
+import { runningFrequencies, runSoftStream, type SoftSelector } from "./soft_stream.js";
+import { booleanSetting, numberSetting } from "../settings.js";
+
+/** What a method gets to build its selector from. */
+export interface SoftSelectorSetup {
+  numUsers: number;
+  numItems: number;
+  candidates: readonly number[];
+  task: RatingTask;
+  /** The largest running count of any id in the stream: the frequency tables' size. */
+  maxFrequency: number;
+  seed: number;
+  device: Device;
+  settings: Record<string, unknown>;
+}
+
+/** A selector that can also say, at the end, each id's chosen size. */
+export interface PlanningSelector extends SoftSelector {
+  sizes(): { users: Int32Array; items: Int32Array };
+}
+
+export async function runSoftRatingSearch(context: SearchContext,
+                                          createSelector: (setup: SoftSelectorSetup) => PlanningSelector): Promise<SearchOutcome> {
+  const { data, candidates, seed, device, settings } = context;
+  const task = context.task;
+  if (task !== "binary" && task !== "multiclass") throw new RangeError(`a soft-selection search on a rating stream takes "binary" or "multiclass", got "${task}"`);
+  const batchSize = numberSetting(settings, "batchSize", 250, { min: 2, max: 2 ** 24, integer: true });
+  const learningRate = numberSetting(settings, "learningRate", 5e-4, { min: 0, exclusiveMin: true });
+  const epochs = numberSetting(settings, "epochs", 1, { min: 1, max: 1000, integer: true });
+  const dim = numberSetting(settings, "dim", candidates[candidates.length - 1]!, { min: 1, max: 65536, integer: true });
+  const hidden = numberSetting(settings, "hidden", 512, { min: 1, max: 65536, integer: true });
+  const initStd = numberSetting(settings, "initStd", 0.01, { min: 0 });
+  const evaluate = booleanSetting(settings, "evaluatePlan", true);
+  if (data.users.length < 2) throw new RangeError(`the stream needs at least 2 ratings, got ${data.users.length}`);
+
+  const split = streamSplit(data, { order: "time", trainFraction: 0.75, seed });
+  const frequencies = runningFrequencies(data, split.order, data.numUsers, data.numItems);
+  let maxFrequency = 1;
+  for (let r = 0; r < data.users.length; ++r) {
+    maxFrequency = Math.max(maxFrequency, frequencies.userFrequencies[r]!, frequencies.itemFrequencies[r]!);
+  }
+  const model = new SoftSelectionRecommender({
+    numUsers: data.numUsers, numItems: data.numItems, candidates, outputs: task === "binary" ? 1 : 5,
+    dim, hidden, seed, initStd, device,
+  });
+  const optimizer = new Adam(model.parameters(), { learningRate });
+  const selector = createSelector({ numUsers: data.numUsers, numItems: data.numItems, candidates, task, maxFrequency, seed, device, settings });
+
+  const stream = runSoftStream(model, optimizer, selector, { ...data, ...frequencies }, split, {
+    task, batchSize, epochs,
+    ...(context.signal === undefined ? {} : { signal: context.signal }),
+    onBatch: (phase, step, total, batch) => context.report({ phase, step, total, ...batch, bytes: selector.bytes() }),
+  });
+  const plan: SizePlan = { candidates, tables: selector.sizes() };
+  context.report({ phase: "plan", step: 0, bytes: planBytes(plan) });
+  const metrics: Record<string, number> = {
+    searchTrainAccuracy: stream.train.accuracy, searchTrainLoss: stream.train.loss,
+    searchTestAccuracy: stream.test.accuracy, searchTestLoss: stream.test.loss,
+  };
+  return { plan, metrics: evaluate ? { ...metrics, ...evaluatePlan(plan, context) } : metrics };
+}

@@ -1,0 +1,176 @@
+/**
+ * The stream loop DARTS per id and AutoEmb share (methods.md B §4): first-order DARTS on a
+ * prequential rating stream. At each batch t the selector (DARTS's α, AutoEmb's controllers) is
+ * first updated on the previous batch — which the recommender has already trained on, so it acts
+ * as the validation batch of the bi-level problem — and then the recommender is scored on batch t
+ * with the selector's current weights (prequential: before it trains on it) and trained on it.
+ *
+ *   for t = 0, 1, …
+ *     if t > 0:  L(batch_{t−1}; w(α)) → ∇ into α only → selector.step()
+ *     score batch_t with w = selector.weights(batch_t)              (prequential accuracy, loss)
+ *     L(batch_t; w) → ∇ into the recommender only → optimizer.step()
+ *     selector.observe(batch_t, w)
+ *
+ * The test tail runs the same loop, still training both (ESAPN's online evaluation), and the
+ * previous batch carries over from the training head into it. Losses are summed over the batch,
+ * as the reference does.
+ */
+import { integerInRange } from "../../arguments.js";
+import { backward, noGrad } from "../../autograd/tape.js";
+import { mseSigmoid, softmaxCrossEntropy } from "../../autograd/ops/loss_op.js";
+import type { Variable } from "../../autograd/variable.js";
+import { binaryLabels, fiveClassLabels } from "../../data/labels.js";
+import type { Optimizer } from "../../optim/optimizer.js";
+import { Tensor } from "../../tensor.js";
+import type { RatingEvents, RatingTask, StreamMetrics } from "../../training/rating_stream.js";
+import type { MixingWeights, SoftSelectionRecommender } from "./soft_recommender.js";
+
+export interface StreamBatch {
+  users: Int32Array;
+  items: Int32Array;
+  ratings: Float32Array;
+  /** How often each sample's user has occurred in the stream so far, this sample included. */
+  userFrequencies: Int32Array;
+  itemFrequencies: Int32Array;
+}
+
+/** What a soft-selection method plugs into the stream. */
+export interface SoftSelector {
+  /** The batch's mixing weights [B, M] per side: on the tape, unless called inside noGrad. */
+  weights(batch: StreamBatch): MixingWeights;
+  /** One update of the selector from the gradient the previous batch's loss left in it. */
+  step(): void;
+  /** The recommender has trained on `batch` with these weights. */
+  observe(batch: StreamBatch, weights: MixingWeights): void;
+  /** Bytes of the plan the selector would choose now (each id at its heaviest candidate). */
+  bytes(): number;
+}
+
+export interface SoftStreamEvents extends RatingEvents {
+  /** Per row: the running count of its user (item) in stream order, the row included. */
+  userFrequencies: Int32Array;
+  itemFrequencies: Int32Array;
+}
+
+export interface SoftStreamOptions {
+  task: RatingTask;
+  batchSize: number;
+  /** Passes over the training head. Default 1. */
+  epochs?: number;
+  signal?: AbortSignal;
+  /** After each batch: the phase ("search" over the head, "test" over the tail), its index and the batch's numbers. */
+  onBatch?: (phase: "search" | "test", step: number, total: number, batch: { loss: number; accuracy: number }) => void;
+}
+
+export interface SoftStreamResult {
+  train: StreamMetrics;
+  test: StreamMetrics;
+}
+
+/**
+ * The running count of each row's user and item over `order` (rows in stream order), each row
+ * included: what AutoEmb's controller reads as the id's frequency (its "popularity").
+ */
+export function runningFrequencies(events: RatingEvents, order: Int32Array, numUsers: number, numItems: number):
+    { userFrequencies: Int32Array; itemFrequencies: Int32Array } {
+  const users = new Int32Array(numUsers);
+  const items = new Int32Array(numItems);
+  const userFrequencies = new Int32Array(events.users.length);
+  const itemFrequencies = new Int32Array(events.users.length);
+  for (const row of order) {
+    userFrequencies[row] = ++users[events.users[row]!]!;
+    itemFrequencies[row] = ++items[events.items[row]!]!;
+  }
+  return { userFrequencies, itemFrequencies };
+}
+
+/** Batch boundaries over n rows; a last batch of one row joins the one before (batch norm needs two). */
+export function batchBounds(n: number, batchSize: number): number[] {
+  const bounds = [0];
+  for (let start = batchSize; start < n; start += batchSize) bounds.push(start);
+  if (n > 0) bounds.push(n);
+  if (bounds.length > 2 && n - bounds[bounds.length - 2]! === 1) bounds.splice(bounds.length - 2, 1);
+  return bounds;
+}
+
+function gatherBatch(events: SoftStreamEvents, rows: Int32Array): StreamBatch {
+  const pick = <T extends Int32Array | Float32Array>(column: T, Type: { new (n: number): T }): T => {
+    const out = new Type(rows.length);
+    rows.forEach((row, b) => { out[b] = column[row]!; });
+    return out;
+  };
+  return {
+    users: pick(events.users, Int32Array), items: pick(events.items, Int32Array), ratings: pick(events.ratings, Float32Array),
+    userFrequencies: pick(events.userFrequencies, Int32Array), itemFrequencies: pick(events.itemFrequencies, Int32Array),
+  };
+}
+
+/** The summed loss of a batch, and its right answers (σ(z) > 0.5, or the argmax of five logits). */
+export function batchLoss(task: RatingTask, logits: Variable, ratings: Float32Array): { loss: Variable; correct: number } {
+  const n = ratings.length;
+  const z = logits.value.toArray();
+  let correct = 0;
+  if (task === "binary") {
+    const labels = binaryLabels(ratings);
+    for (let b = 0; b < n; ++b) if ((z[b]! > 0 ? 1 : 0) === labels[b]) correct += 1;
+    return { loss: mseSigmoid(logits, Tensor.from(labels, { shape: logits.shape, device: logits.device }), "sum"), correct };
+  }
+  const labels = fiveClassLabels(ratings);
+  const classes = logits.shape[1]!;
+  for (let b = 0; b < n; ++b) {
+    let best = 0;
+    for (let k = 1; k < classes; ++k) if (z[b * classes + k]! > z[b * classes + best]!) best = k;
+    if (best === labels[b]) correct += 1;
+  }
+  return { loss: softmaxCrossEntropy(logits, Tensor.from(labels, { device: logits.device }), "sum"), correct };
+}
+
+/**
+ * Runs the loop above over `train` (epochs times) and then `test` (rows of `events`, in stream
+ * order), and returns the prequential accuracy and mean loss of each part.
+ */
+export function runSoftStream(model: SoftSelectionRecommender, optimizer: Optimizer, selector: SoftSelector,
+                              events: SoftStreamEvents, split: { train: Int32Array; test: Int32Array },
+                              options: SoftStreamOptions): SoftStreamResult {
+  const batchSize = integerInRange(options.batchSize, "batchSize", 2, 2 ** 24);
+  const epochs = integerInRange(options.epochs ?? 1, "epochs", 1, 2 ** 20);
+  let previous: StreamBatch | undefined;
+  model.train();
+
+  const pass = (rows: Int32Array, phase: "search" | "test"): StreamMetrics => {
+    const started = performance.now();
+    const bounds = batchBounds(rows.length, batchSize);
+    let correct = 0;
+    let lossSum = 0;
+    for (let t = 0; t + 1 < bounds.length; ++t) {
+      options.signal?.throwIfAborted();
+      const batch = gatherBatch(events, rows.subarray(bounds[t]!, bounds[t + 1]!));
+      if (previous !== undefined) {
+        // α (or the controllers) on the previous batch; the recommender's gradients are dropped.
+        const { loss } = batchLoss(options.task, model.forward(previous.users, previous.items, selector.weights(previous)),
+                                   previous.ratings);
+        backward(loss);
+        selector.step();
+      }
+      const weights = noGrad(() => selector.weights(batch));
+      optimizer.zeroGrad();
+      const scored = batchLoss(options.task, model.forward(batch.users, batch.items, weights), batch.ratings);
+      const loss = scored.loss.value.toArray()[0]!;
+      correct += scored.correct;
+      lossSum += loss;
+      backward(scored.loss);
+      optimizer.step();
+      selector.observe(batch, weights);
+      previous = batch;
+      options.onBatch?.(phase, t, bounds.length - 1, { loss: loss / batch.users.length, accuracy: scored.correct / batch.users.length });
+    }
+    const samples = rows.length;
+    return { samples, accuracy: samples === 0 ? NaN : correct / samples, loss: samples === 0 ? NaN : lossSum / samples,
+             seconds: (performance.now() - started) / 1000 };
+  };
+
+  let train: StreamMetrics | undefined;
+  for (let epoch = 0; epoch < epochs; ++epoch) train = pass(split.train, "search");
+  const test = pass(split.test, "test");
+  return { train: train!, test };
+}
