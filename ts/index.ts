@@ -260,3 +260,14 @@ export { DartsController, type DartsControllerOptions } from "./search/darts/dar
 export { AutoEmbController, type AutoEmbControllerOptions } from "./search/autoemb/autoemb_controller.js";
 export { SoftSelectionEmbedding, type SoftSelectionEmbeddingOptions } from "./search/soft_selection/soft_selection_embedding.js";
 export { SoftSelectionRecommender, type SoftSelectionRecommenderOptions } from "./search/soft_selection/soft_recommender.js";
+export {
+  EsapnController,
+  type EsapnBatch,
+  type EsapnControllerOptions,
+  type EsapnMemory,
+  type EsapnSide,
+  type EsapnStorage,
+} from "./search/esapn/controller.js";
+export { RunningFrequency } from "./search/esapn/running_frequency.js";
+export { enlargeRows } from "./search/esapn/enlarge.js";
+export { runEsapnStream, type EsapnStreamOptions, type EsapnStreamResult } from "./search/esapn/esapn.js";

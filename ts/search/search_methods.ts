@@ -2,6 +2,7 @@
 import { autodimMethod } from "./autodim/autodim.js";
 import { autoEmbMethod } from "./autoemb/autoemb.js";
 import { dartsMethod } from "./darts/darts.js";
+import { esapnMethod } from "./esapn/esapn.js";
 import { fixedMethod } from "./fixed/fixed.js";
 import { mdeMethod } from "./mde/mde.js";
 import { scallMethod } from "./scall/scall.js";
@@ -14,5 +15,6 @@ export const searchMethods: Partial<Record<SearchMethod, SearchMethodDefinition>
   autodim: autodimMethod,
   darts: dartsMethod,
   autoemb: autoEmbMethod,
+  esapn: esapnMethod,
   scall: scallMethod,
 };
