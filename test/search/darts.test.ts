@@ -276,7 +276,6 @@ describe("DARTS through search()", () => {
 
   it("rejects bad input with errors that name it", async () => {
     await expect(search({ method: "darts", data, task: "implicit" })).rejects.toThrow(/does not take task "implicit"/);
-    await expect(search({ method: "darts", data, task: "ctr" })).rejects.toThrow(/needs data with categorical fields/);
     await expect(search({ method: "darts", data, settings: { batchSize: 1 } })).rejects.toThrow(/settings\.batchSize/);
     await expect(search({ method: "darts", data, settings: { alphaLearningRate: "fast" } })).rejects.toThrow(TypeError);
     await expect(search({ method: "darts", data, budget: { ratio: 0.001 } })).rejects.toThrow(/cannot be met/);

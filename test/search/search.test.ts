@@ -22,10 +22,17 @@ describe("search()", () => {
     expect(result.bytes).toBeLessThanOrEqual(result.budgetBytes!);
   });
 
+  it("runs CTR search on ratings with user and item as the fields and a rating above 3.5 as the click", async () => {
+    const result = await search({ method: "fixed", data, task: "ctr", candidates: [4, 8], seed: 1 });
+    expect(Object.keys(result.plan.tables)).toEqual(["field0", "field1"]);
+    expect(result.plan.tables.field0!.length).toBe(data.numUsers);
+    expect(result.plan.tables.field1!.length).toBe(data.numItems);
+    expect(result.metrics.testAuc).toBeGreaterThan(0.5);
+  });
+
   it("rejects an impossible budget, an unknown method and a task the method cannot take", async () => {
     await expect(search({ method: "fixed", data, budget: { bytes: 100 } })).rejects.toThrow(/cannot be met: every id at the smallest candidate/);
     await expect(search({ method: "dart" as "darts", data })).rejects.toThrow(TypeError);
-    await expect(search({ method: "fixed", data, task: "ctr" })).rejects.toThrow(/needs data with categorical fields/);
     await expect(search({ method: "fixed", data, candidates: [4, 2] })).rejects.toThrow(/strictly increasing/);
   });
 });

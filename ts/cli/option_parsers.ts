@@ -66,3 +66,16 @@ export interface OutputFlags {
   json?: boolean;
   quiet?: boolean;
 }
+
+/**
+ * One `--set key=value` (repeatable) into the settings so far: numbers and true/false become
+ * numbers and booleans, anything else stays a string; the method checks the values.
+ */
+export function parseSetting(text: string, previous: Record<string, string | number | boolean> = {}):
+    Record<string, string | number | boolean> {
+  const match = /^([A-Za-z][A-Za-z0-9]*)=(.*)$/.exec(text);
+  if (match === null) throw new InvalidArgumentError(`expected key=value, got "${text}"`);
+  const [, key, raw] = match as unknown as [string, string, string];
+  const value = raw === "true" ? true : raw === "false" ? false : raw !== "" && Number.isFinite(Number(raw)) ? Number(raw) : raw;
+  return { ...previous, [key]: value };
+}

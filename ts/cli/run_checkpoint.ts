@@ -23,6 +23,8 @@ export interface RunSpec {
   budget?: Budget;
   seed: number;
   epochs: number;
+  /** Method-specific settings (`--set key=value`), passed to search(). */
+  settings?: Record<string, string | number | boolean>;
 }
 
 export interface SavedRun {

@@ -14,7 +14,7 @@ import { UsageError } from "./cli_errors.js";
 import { dataSpec, loadData } from "./data_source.js";
 import { interruptOnSigint } from "./interrupt.js";
 import {
-  addDataOptions, addOutputOptions, methodNames, parseBytes, parseCandidates, parseEpochs, parseRatio, parseSeed,
+  addDataOptions, addOutputOptions, methodNames, parseBytes, parseCandidates, parseEpochs, parseRatio, parseSeed, parseSetting,
   type DataFlags, type OutputFlags,
 } from "./option_parsers.js";
 import { progressReporter } from "./progress_reporter.js";
@@ -30,6 +30,7 @@ interface SearchFlags extends DataFlags, OutputFlags {
   budgetBytes?: number;
   seed?: number;
   epochs?: number;
+  set?: Record<string, string | number | boolean>;
   out?: string;
   checkpoint?: string;
   resume?: boolean;
@@ -45,6 +46,7 @@ export function registerSearch(program: Command): void {
     .option("--budget-bytes <n>", "budget in bytes of embeddings", parseBytes)
     .option("--seed <n>", "seed (default 0)", parseSeed)
     .option("--epochs <n>", "FIXED: passes over the training head (default 1)", parseEpochs)
+    .option("--set <key=value>", "a method setting (repeatable), e.g. --set batchSize=250", parseSetting)
     .option("--out <dir>", "write plan.json, result.json and the trained model (model/) here")
     .option("--checkpoint <dir>", "where Ctrl-C saves (default <out>/checkpoint, else ./mixdim-checkpoint)")
     .option("--resume", "continue the run saved in the checkpoint");
@@ -62,6 +64,7 @@ function flagsSpec(flags: SearchFlags): Partial<RunSpec> {
     budget,
     seed: flags.seed,
     epochs: flags.epochs,
+    settings: flags.set,
   };
 }
 
@@ -79,7 +82,8 @@ async function searchAction(flags: SearchFlags): Promise<void> {
              ...(given.task === undefined ? {} : { task: given.task }),
              ...(given.candidates === undefined ? {} : { candidates: given.candidates }),
              ...(given.budget === undefined ? {} : { budget: given.budget }),
-             seed: given.seed ?? 0, epochs: given.epochs ?? 1 };
+             seed: given.seed ?? 0, epochs: given.epochs ?? 1,
+             ...(given.settings === undefined ? {} : { settings: given.settings }) };
   }
   // search() says the same, but only after the data has loaded.
   if (searchMethods[spec.method!] === undefined) throw new Error(`method "${spec.method}" is not available in this build of mixdim`);

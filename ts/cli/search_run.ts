@@ -22,8 +22,6 @@ export interface SearchIo {
   checkpointDir?: string;
   /** The interrupted run being resumed (its checkpoint is checkpointDir). */
   resume?: SavedRun;
-  /** Method-specific settings, passed to search(). */
-  settings?: Record<string, unknown>;
 }
 
 export interface SearchRun {
@@ -40,7 +38,7 @@ export async function runSearch(spec: RunSpec, data: SearchData, io: SearchIo = 
     ...(spec.task === undefined ? {} : { task: spec.task }),
     ...(spec.candidates === undefined ? {} : { candidates: spec.candidates }),
     ...(spec.budget === undefined ? {} : { budget: spec.budget }),
-    ...(io.settings === undefined ? {} : { settings: io.settings }),
+    ...(spec.settings === undefined ? {} : { settings: spec.settings }),
     ...(io.signal === undefined ? {} : { signal: io.signal }),
     onProgress: (progress) => io.onProgress?.(progress),
   };

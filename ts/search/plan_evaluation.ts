@@ -22,7 +22,7 @@ import type { SearchData, SearchTask } from "./search_types.js";
 /** The tables a plan needs for a task, with their ids. */
 export function planTables(data: SearchData, task: SearchTask): Record<string, number> {
   if (task !== "ctr") return { users: data.numUsers, items: data.numItems };
-  if (data.fields === undefined) throw new RangeError(`task "ctr" needs data with categorical fields (generateSynthetic's numFields)`);
+  if (data.fields === undefined) throw new RangeError(`task "ctr" needs data with categorical fields (search() adds user and item as fields)`);
   return Object.fromEntries(Array.from(data.fields.cardinalities, (n, f) => [fieldTableName(f), n]));
 }
 

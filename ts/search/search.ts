@@ -9,6 +9,7 @@
  */
 import { int32Array, integerInRange } from "../arguments.js";
 import { resolveDevice } from "../backend.js";
+import { ratingFields } from "../data/rating_fields.js";
 import { planBytes, planRatio } from "../plan/size_plan.js";
 import { constrainPlanToBudget, resolveBudget } from "./budget.js";
 import { planTables, tableFrequencies } from "./plan_evaluation.js";
@@ -40,12 +41,14 @@ export async function search(options: SearchOptions): Promise<SearchResult> {
   if (!method.tasks.includes(task)) {
     throw new RangeError(`method "${options.method}" does not take task "${task}" (it takes ${method.tasks.map((t) => `"${t}"`).join(", ")})`);
   }
-  const rows = planTables(options.data, task);
+  // Ratings without categorical fields take part in CTR search with user and item as the fields.
+  const data = task === "ctr" && options.data.fields === undefined ? { ...options.data, fields: ratingFields(options.data) } : options.data;
+  const rows = planTables(data, task);
   const budgetBytes = resolveBudget(options.budget, rows, candidates);
   const history: SearchEvent[] = [];
   const context: SearchContext = {
     method: options.method,
-    data: options.data,
+    data,
     candidates,
     task,
     device: resolveDevice(options.device ?? "cpu"),
@@ -63,7 +66,7 @@ export async function search(options: SearchOptions): Promise<SearchResult> {
   options.signal?.throwIfAborted();
   const outcome = await method.run(context);
   const plan = budgetBytes === undefined ? outcome.plan
-    : constrainPlanToBudget(outcome.plan, budgetBytes, tableFrequencies(options.data, task));
+    : constrainPlanToBudget(outcome.plan, budgetBytes, tableFrequencies(data, task));
   return {
     method: options.method,
     task,
