@@ -305,9 +305,7 @@ describe("AutoDim through search()", () => {
     }
   });
 
-  it("rejects data without fields, bad settings and a budget below every field at d_min", async () => {
-    const ratingsOnly = generateSynthetic({ numUsers: 20, numItems: 10, numRatings: 100, seed: 1 });
-    await expect(search({ method: "autodim", data: ratingsOnly })).rejects.toThrow(/categorical fields/);
+  it("rejects bad settings and a budget below every field at d_min", async () => {
     await expect(search({ method: "autodim", data, candidates, settings: { retrain: "later" } })).rejects.toThrow(/settings.retrain/);
     await expect(search({ method: "autodim", data, candidates, settings: { tau: 0 } })).rejects.toThrow(/tau/);
     await expect(search({ method: "autodim", data, candidates, settings: { order: 3 } })).rejects.toThrow(/order/);

@@ -7,18 +7,16 @@
 import { plus } from "../autograd/ops/arithmetic_op.js";
 import { pairwiseInteraction } from "../autograd/ops/pairwise_interaction_op.js";
 import type { Variable } from "../autograd/variable.js";
-import type { Device } from "../backend.js";
 import { deriveSeed } from "../data/seeds.js";
 import type { MLP } from "../modules/mlp.js";
-import { Module } from "../modules/module.js";
-import { FieldEmbeddings, FieldLinear, type FieldBatch, type FieldEmbeddingsOptions } from "./field_embeddings.js";
+import type { Module } from "../modules/module.js";
+import type { FieldBatch, FieldEmbeddingsOptions } from "./field_embeddings.js";
+import { FieldInteractionModel } from "./field_model_base.js";
 import { deepMlp, type DeepOptions } from "./wide_and_deep.js";
 
 export type DeepFmOptions = FieldEmbeddingsOptions & DeepOptions;
 
-export class DeepFM extends Module {
-  readonly embeddings: FieldEmbeddings;
-  readonly linear: FieldLinear;
+export class DeepFM extends FieldInteractionModel {
   readonly deep: MLP;
 
   /**
@@ -27,21 +25,8 @@ export class DeepFM extends Module {
    * const logits = model.forward(batchFields);   // Variable [B, 1]
    */
   constructor(options: DeepFmOptions) {
-    super();
-    const seed = options.seed ?? 0;
-    this.embeddings = new FieldEmbeddings({ ...options, seed: deriveSeed(seed, 1) });
-    this.linear = new FieldLinear({ cardinalities: this.embeddings.cardinalities, seed: deriveSeed(seed, 2),
-                                    ...(options.initStd === undefined ? {} : { initStd: options.initStd }),
-                                    device: this.embeddings.device });
-    this.deep = deepMlp(this.embeddings, options, deriveSeed(seed, 3));
-  }
-
-  get numFields(): number {
-    return this.embeddings.numFields;
-  }
-
-  get device(): Device {
-    return this.embeddings.device;
+    super(options);
+    this.deep = deepMlp(this.embeddings, options, deriveSeed(this.seed, 3));
   }
 
   /** Logits [B, 1] for B rows of F field ids (row-major [B, F]). */

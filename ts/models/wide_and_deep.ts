@@ -9,12 +9,12 @@
  */
 import { plus } from "../autograd/ops/arithmetic_op.js";
 import type { Variable } from "../autograd/variable.js";
-import type { Device } from "../backend.js";
 import { deriveSeed } from "../data/seeds.js";
 import { MLP } from "../modules/mlp.js";
 import type { Activation } from "../ops/activation.js";
-import { Module } from "../modules/module.js";
-import { FieldEmbeddings, FieldLinear, type FieldBatch, type FieldEmbeddingsOptions } from "./field_embeddings.js";
+import type { Module } from "../modules/module.js";
+import type { FieldBatch, FieldEmbeddings, FieldEmbeddingsOptions, FieldLinear } from "./field_embeddings.js";
+import { FieldInteractionModel } from "./field_model_base.js";
 
 export interface DeepOptions {
   /** Hidden layer sizes of the deep MLP. Default [64, 32]. */
@@ -25,9 +25,7 @@ export interface DeepOptions {
 
 export type WideAndDeepOptions = FieldEmbeddingsOptions & DeepOptions;
 
-export class WideAndDeep extends Module {
-  readonly embeddings: FieldEmbeddings;
-  readonly wide: FieldLinear;
+export class WideAndDeep extends FieldInteractionModel {
   readonly deep: MLP;
 
   /**
@@ -36,31 +34,22 @@ export class WideAndDeep extends Module {
    * const logits = model.forward(batchFields);   // Variable [B, 1]
    */
   constructor(options: WideAndDeepOptions) {
-    super();
-    const seed = options.seed ?? 0;
-    this.embeddings = new FieldEmbeddings({ ...options, seed: deriveSeed(seed, 1) });
-    this.wide = new FieldLinear({ cardinalities: this.embeddings.cardinalities, seed: deriveSeed(seed, 2),
-                                  ...(options.initStd === undefined ? {} : { initStd: options.initStd }),
-                                  device: this.embeddings.device });
-    this.deep = deepMlp(this.embeddings, options, deriveSeed(seed, 3));
+    super(options);
+    this.deep = deepMlp(this.embeddings, options, deriveSeed(this.seed, 3));
   }
 
-  get numFields(): number {
-    return this.embeddings.numFields;
+  /** The wide part: the first-order terms. */
+  get wide(): FieldLinear {
+    return this.linear;
   }
 
-  get device(): Device {
-    return this.embeddings.device;
-  }
-
-  /** Logits [B, 1] for B rows of F field ids (row-major [B, F]). */
   forward(fields: FieldBatch): Variable {
     const ids = this.embeddings.split(fields);
     return plus(this.wide.forward(ids), this.deep.forward(this.embeddings.forward(ids)));
   }
 
   protected override children(): Record<string, Module> {
-    return { embeddings: this.embeddings, wide: this.wide, deep: this.deep };
+    return { embeddings: this.embeddings, wide: this.linear, deep: this.deep };
   }
 }
 
