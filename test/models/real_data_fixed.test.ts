@@ -1,7 +1,7 @@
 /**
  * FIXED on MovieLens (ml-100k and ml-latest-small from ../shared/data; skipped without them):
  * binary and five-class, time-ordered and prequential, it must beat the majority-class and
- * popularity baselines (see the note on five-class accuracy below). `npm run bench:fixed` records the same runs in bench/results/.
+ * popularity baselines. `npm run bench:fixed` records the same runs in bench/results/.
  */
 import { existsSync } from "node:fs";
 import path from "node:path";
@@ -26,13 +26,10 @@ for (const [name, file] of Object.entries(files)) {
         expect(result.test.loss).toBeLessThan(result.baselines.majority.loss);
         expect(result.test.loss).toBeLessThan(result.baselines.popularity.loss);
         expect(result.test.accuracy).toBeGreaterThan(result.baselines.majority.accuracy);
-        // Five-class accuracy on ml-latest-small is within noise of always answering the majority
-        // class for every predictor (38.8%); the popularity baseline's argmax gains 0.2 points on
-        // it and the model's ±0.3 (bench/results/fixed_movielens.md). Loss, a proper scoring rule,
-        // separates them; accuracy is asserted against popularity where the gap is real.
-        if (!(name === "ml-latest-small" && task === "multiclass")) {
-          expect(result.test.accuracy).toBeGreaterThan(result.baselines.popularity.accuracy);
-        }
+        // Five-class accuracy on ml-latest-small is a thin margin (39.11% against popularity's
+        // 38.97% and the majority's 38.78%, bench/results/fixed_movielens.md); the run is
+        // deterministic on the CPU for seed 1, and other seeds land within ±0.3 points.
+        expect(result.test.accuracy).toBeGreaterThan(result.baselines.popularity.accuracy);
       });
     }
   });
