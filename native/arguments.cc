@@ -98,6 +98,22 @@ void expect_length(const KernelArray& array, int64_t length, const char* name, c
   }
 }
 
+float* float32_argument(const Napi::Value& value, const char* name, int device, int64_t length, const std::string& why) {
+  const KernelArray array = kernel_float32(value, name, device);
+  expect_length(array, length, name, why);
+  return static_cast<float*>(array.data);
+}
+
+float* optional_float32(const Napi::Value& value, const char* name, int device, int64_t length, const std::string& why) {
+  if (value.IsNull() || value.IsUndefined()) return nullptr;
+  return float32_argument(value, name, device, length, why);
+}
+
+bool boolean_argument(const Napi::Value& value, const char* name) {
+  if (!value.IsBoolean()) throw Napi::TypeError::New(value.Env(), std::string(name) + " must be a boolean");
+  return value.As<Napi::Boolean>().Value();
+}
+
 double finite_number(const Napi::Value& value, const char* name) {
   if (!value.IsNumber()) {
     throw Napi::TypeError::New(value.Env(), std::string(name) + " must be a number, got " + type_name(value));

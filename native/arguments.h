@@ -30,6 +30,11 @@ KernelArray kernel_int32(const Napi::Value& value, const char* name, int device)
 KernelArray kernel_float32(const Napi::Value& value, const char* name, int device);
 
 void expect_length(const KernelArray& array, int64_t length, const char* name, const std::string& why);
+// A float32 array of `length` elements on `device` (why: the rule the length follows, for the error).
+float* float32_argument(const Napi::Value& value, const char* name, int device, int64_t length, const std::string& why);
+// The same, or null when the argument is null or undefined.
+float* optional_float32(const Napi::Value& value, const char* name, int device, int64_t length, const std::string& why);
+bool boolean_argument(const Napi::Value& value, const char* name);
 double finite_number(const Napi::Value& value, const char* name);
 int64_t integer_in_range(const Napi::Value& value, const char* name, int64_t low, int64_t high);
 

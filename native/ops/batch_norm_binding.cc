@@ -14,29 +14,6 @@ namespace mixdim {
 
 namespace {
 
-bool boolean_argument(const Napi::Value& value, const char* name) {
-  if (!value.IsBoolean()) throw Napi::TypeError::New(value.Env(), std::string(name) + " must be a boolean");
-  return value.As<Napi::Boolean>().Value();
-}
-
-bool absent(const Napi::Value& value) { return value.IsNull() || value.IsUndefined(); }
-
-// A float32 array of `length` elements on `device`, or null when the argument is null.
-float* optional_float32(const Napi::Value& value, const char* name, int device, int64_t length,
-                        const std::string& why) {
-  if (absent(value)) return nullptr;
-  const KernelArray array = kernel_float32(value, name, device);
-  expect_length(array, length, name, why);
-  return static_cast<float*>(array.data);
-}
-
-float* required_float32(const Napi::Value& value, const char* name, int device, int64_t length,
-                        const std::string& why) {
-  const KernelArray array = kernel_float32(value, name, device);
-  expect_length(array, length, name, why);
-  return static_cast<float*>(array.data);
-}
-
 void expect_both_or_neither(const Napi::Env& env, const float* first, const float* second, const char* first_name,
                             const char* second_name) {
   if ((first == nullptr) != (second == nullptr)) {
@@ -73,14 +50,14 @@ Napi::Value batch_norm_forward_binding(const Napi::CallbackInfo& info) {
     const int device = argument_device(info[1], "x");
     const std::string data_length = "rows × features";
     const std::string feature_length = "features";
-    const float* x = required_float32(info[1], "x", device, s.rows * s.features, data_length);
+    const float* x = float32_argument(info[1], "x", device, s.rows * s.features, data_length);
     const float* gamma = optional_float32(info[2], "gamma", device, s.features, feature_length);
     const float* beta = optional_float32(info[3], "beta", device, s.features, feature_length);
     float* running_mean = optional_float32(info[4], "runningMean", device, s.features, feature_length);
     float* running_var = optional_float32(info[5], "runningVar", device, s.features, feature_length);
-    float* y = required_float32(info[6], "y", device, s.rows * s.features, data_length);
-    float* save_mean = required_float32(info[7], "saveMean", device, s.features, feature_length);
-    float* save_invstd = required_float32(info[8], "saveInvstd", device, s.features, feature_length);
+    float* y = float32_argument(info[6], "y", device, s.rows * s.features, data_length);
+    float* save_mean = float32_argument(info[7], "saveMean", device, s.features, feature_length);
+    float* save_invstd = float32_argument(info[8], "saveInvstd", device, s.features, feature_length);
     expect_both_or_neither(env, gamma, beta, "gamma", "beta");
     expect_both_or_neither(env, running_mean, running_var, "runningMean", "runningVar");
     if (training && s.rows < 2) {
@@ -104,12 +81,12 @@ Napi::Value batch_norm_backward_binding(const Napi::CallbackInfo& info) {
     const int device = argument_device(info[1], "x");
     const std::string data_length = "rows × features";
     const std::string feature_length = "features";
-    const float* x = required_float32(info[1], "x", device, s.rows * s.features, data_length);
-    const float* dy = required_float32(info[2], "dy", device, s.rows * s.features, data_length);
+    const float* x = float32_argument(info[1], "x", device, s.rows * s.features, data_length);
+    const float* dy = float32_argument(info[2], "dy", device, s.rows * s.features, data_length);
     const float* gamma = optional_float32(info[3], "gamma", device, s.features, feature_length);
-    const float* save_mean = required_float32(info[4], "saveMean", device, s.features, feature_length);
-    const float* save_invstd = required_float32(info[5], "saveInvstd", device, s.features, feature_length);
-    float* dx = required_float32(info[6], "dx", device, s.rows * s.features, data_length);
+    const float* save_mean = float32_argument(info[4], "saveMean", device, s.features, feature_length);
+    const float* save_invstd = float32_argument(info[5], "saveInvstd", device, s.features, feature_length);
+    float* dx = float32_argument(info[6], "dx", device, s.rows * s.features, data_length);
     float* dgamma = optional_float32(info[7], "dgamma", device, s.features, feature_length);
     float* dbeta = optional_float32(info[8], "dbeta", device, s.features, feature_length);
     expect_both_or_neither(env, dgamma, dbeta, "dgamma", "dbeta");

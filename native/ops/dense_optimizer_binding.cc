@@ -37,20 +37,14 @@ double number_in(const Napi::Value& value, const char* name, double low, double 
 
 constexpr double kUnbounded = INFINITY;
 
-float* float32_of_length(const Napi::Value& value, const char* name, int device, int64_t length) {
-  const KernelArray array = kernel_float32(value, name, device);
-  expect_length(array, length, name, "param.length");
-  return static_cast<float*>(array.data);
-}
-
 Napi::Value dense_sgd_binding(const Napi::CallbackInfo& info) {
   return with_js_errors(info.Env(), [&] {
     const int device = argument_device(info[0], "param");
     const KernelArray param = kernel_float32(info[0], "param", device);
-    const float* grad = float32_of_length(info[1], "grad", device, param.length);
+    const float* grad = float32_argument(info[1], "grad", device, param.length, "param.length");
     float* buffer = info[2].IsNull() || info[2].IsUndefined()
                         ? nullptr
-                        : float32_of_length(info[2], "momentumBuffer", device, param.length);
+                        : float32_argument(info[2], "momentumBuffer", device, param.length, "param.length");
     DenseSgdStep step;
     step.learning_rate = static_cast<float>(number_in(info[3], "learningRate", 0, kUnbounded));
     step.momentum = static_cast<float>(number_in(info[4], "momentum", 0, kUnbounded));
@@ -64,9 +58,9 @@ Napi::Value dense_adam_binding(const Napi::CallbackInfo& info) {
   return with_js_errors(info.Env(), [&] {
     const int device = argument_device(info[0], "param");
     const KernelArray param = kernel_float32(info[0], "param", device);
-    const float* grad = float32_of_length(info[1], "grad", device, param.length);
-    float* m = float32_of_length(info[2], "m", device, param.length);
-    float* v = float32_of_length(info[3], "v", device, param.length);
+    const float* grad = float32_argument(info[1], "grad", device, param.length, "param.length");
+    float* m = float32_argument(info[2], "m", device, param.length, "param.length");
+    float* v = float32_argument(info[3], "v", device, param.length, "param.length");
     const double t = static_cast<double>(integer_in_range(info[4], "step", 1, int64_t{1} << 53));
     const double learning_rate = number_in(info[5], "learningRate", 0, kUnbounded);
     const double beta1 = number_in(info[6], "beta1", 0, 1, true);
@@ -92,8 +86,8 @@ Napi::Value dense_adagrad_binding(const Napi::CallbackInfo& info) {
   return with_js_errors(info.Env(), [&] {
     const int device = argument_device(info[0], "param");
     const KernelArray param = kernel_float32(info[0], "param", device);
-    const float* grad = float32_of_length(info[1], "grad", device, param.length);
-    float* sum = float32_of_length(info[2], "sum", device, param.length);
+    const float* grad = float32_argument(info[1], "grad", device, param.length, "param.length");
+    float* sum = float32_argument(info[2], "sum", device, param.length, "param.length");
     DenseAdagradStep step;
     step.learning_rate = static_cast<float>(number_in(info[3], "learningRate", 0, kUnbounded));
     step.eps = static_cast<float>(number_in(info[4], "eps", 0, kUnbounded));

@@ -20,13 +20,6 @@ namespace {
 // 2^40 elements per dimension: far beyond any real matrix, far from int64 overflow in rows·ld.
 constexpr int64_t kMaxExtent = int64_t{1} << 40;
 
-bool boolean_argument(const Napi::Value& value, const char* name) {
-  if (!value.IsBoolean()) {
-    throw Napi::TypeError::New(value.Env(), std::string(name) + " must be a boolean");
-  }
-  return value.As<Napi::Boolean>().Value();
-}
-
 // Elements a rows × cols matrix with row stride ld spans: (rows − 1)·ld + cols, or 0 when empty.
 int64_t matrix_span(const KernelArray& array, int64_t rows, int64_t cols, int64_t ld, const char* name,
                     const char* ld_name) {

@@ -17,19 +17,6 @@ namespace mixdim {
 
 namespace {
 
-bool boolean_argument(const Napi::Value& value, const char* name) {
-  if (!value.IsBoolean()) throw Napi::TypeError::New(value.Env(), std::string(name) + " must be a boolean");
-  return value.As<Napi::Boolean>().Value();
-}
-
-float* optional_float32(const Napi::Value& value, const char* name, int device, int64_t length,
-                        const std::string& why) {
-  if (value.IsNull() || value.IsUndefined()) return nullptr;
-  const KernelArray array = kernel_float32(value, name, device);
-  expect_length(array, length, name, why);
-  return static_cast<float*>(array.data);
-}
-
 // "= value" for a host array, which the message can quote; nothing for device memory.
 std::string quoted_value(const KernelArray& array, int64_t index) {
   if (array.device != kHostDevice) return "";
