@@ -84,25 +84,32 @@ export function runStream(model: RatingModel, optimizer: Optimizer | undefined, 
            seconds: (performance.now() - started) / 1000 };
 }
 
-function scoreBatch(task: RatingTask, logits: Variable, ratings: Float32Array, reduction: LossReduction) {
-  const n = ratings.length;
-  const z = logits.value.toArray();
+/**
+ * How many of a batch's logits answer right: σ(z) > 0.5 against binary labels, or the argmax of
+ * `classes` logits per row (ties to the lower class) against class labels.
+ */
+export function correctPredictions(logits: Float32Array, labels: Float32Array | Int32Array, classes: number): number {
   let correct = 0;
-  if (task === "binary") {
-    const labels = binaryLabels(ratings);
-    for (let b = 0; b < n; ++b) if ((z[b]! > 0 ? 1 : 0) === labels[b]) correct += 1;
-    const loss = mseSigmoid(logits, Tensor.from(labels, { shape: logits.shape, device: logits.device }), reduction);
-    const value = loss.value.toArray()[0]!;
-    return { loss, correct, meanLoss: reduction === "sum" ? value / n : value };
+  if (classes === 1) {
+    for (let b = 0; b < labels.length; ++b) if ((logits[b]! > 0 ? 1 : 0) === labels[b]) correct += 1;
+    return correct;
   }
-  const labels = fiveClassLabels(ratings);
-  const classes = logits.shape[1]!;
-  for (let b = 0; b < n; ++b) {
+  for (let b = 0; b < labels.length; ++b) {
     let best = 0;
-    for (let k = 1; k < classes; ++k) if (z[b * classes + k]! > z[b * classes + best]!) best = k;
+    for (let k = 1; k < classes; ++k) if (logits[b * classes + k]! > logits[b * classes + best]!) best = k;
     if (best === labels[b]) correct += 1;
   }
-  const loss = softmaxCrossEntropy(logits, Tensor.from(labels, { device: logits.device }), reduction);
+  return correct;
+}
+
+/** A batch's loss on the tape, its right answers, and its mean per-sample loss. */
+export function scoreBatch(task: RatingTask, logits: Variable, ratings: Float32Array, reduction: LossReduction) {
+  const n = ratings.length;
+  const labels = task === "binary" ? binaryLabels(ratings) : fiveClassLabels(ratings);
+  const correct = correctPredictions(logits.value.toArray(), labels, task === "binary" ? 1 : logits.shape[1]!);
+  const loss = task === "binary"
+    ? mseSigmoid(logits, Tensor.from(labels as Float32Array, { shape: logits.shape, device: logits.device }), reduction)
+    : softmaxCrossEntropy(logits, Tensor.from(labels as Int32Array, { device: logits.device }), reduction);
   const value = loss.value.toArray()[0]!;
   return { loss, correct, meanLoss: reduction === "sum" ? value / n : value };
 }

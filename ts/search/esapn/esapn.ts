@@ -31,6 +31,7 @@ import type { SearchContext, SearchMethodDefinition, SearchOutcome } from "../se
 import type { SearchData, SearchEvent, SearchProgress } from "../search_types.js";
 import { EsapnController, type EsapnBatch, type EsapnMemory } from "./controller.js";
 import { esapnSettings, type EsapnSettings } from "./esapn_settings.js";
+import { correctPredictions } from "../../training/rating_stream.js";
 import { RunningFrequency } from "./running_frequency.js";
 
 export interface EsapnStreamOptions {
@@ -66,20 +67,6 @@ function lossOf(task: "binary" | "multiclass", logits: Tensor<"float32">, labels
   return task === "binary"
     ? mseSigmoidLoss(logits, Tensor.from(labels as Float32Array, { shape: logits.shape, device: logits.device }), options)
     : softmaxCrossEntropyLoss(logits, Tensor.from(labels as Int32Array, { device: logits.device }), options);
-}
-
-function correctCount(task: "binary" | "multiclass", logits: Float32Array, labels: Float32Array | Int32Array): number {
-  let correct = 0;
-  if (task === "binary") {
-    for (let b = 0; b < labels.length; ++b) if ((logits[b]! > 0 ? 1 : 0) === labels[b]) correct += 1;
-    return correct;
-  }
-  for (let b = 0; b < labels.length; ++b) {
-    let best = 0;
-    for (let k = 1; k < 5; ++k) if (logits[b * 5 + k]! > logits[b * 5 + best]!) best = k;
-    if (best === labels[b]) correct += 1;
-  }
-  return correct;
 }
 
 /** Batches of a phase: a last batch of one sample joins the one before it. */
@@ -142,7 +129,7 @@ export function runEsapnStream(data: SearchData, options: EsapnStreamOptions): E
       controller.act(current.state);
       const logits = forward(current);
       const scored = lossOf(task, logits.value, current.labels, true);
-      correct += correctCount(task, logits.value.toArray(), current.labels);
+      correct += correctPredictions(logits.value.toArray(), current.labels, task === "binary" ? 1 : 5);
       lossSum += scored.loss;
       optimizer.zeroGrad();
       backward(logits, scored.grad);

@@ -17,12 +17,8 @@
  */
 import { integerInRange } from "../../arguments.js";
 import { backward, noGrad } from "../../autograd/tape.js";
-import { mseSigmoid, softmaxCrossEntropy } from "../../autograd/ops/loss_op.js";
-import type { Variable } from "../../autograd/variable.js";
-import { binaryLabels, fiveClassLabels } from "../../data/labels.js";
 import type { Optimizer } from "../../optim/optimizer.js";
-import { Tensor } from "../../tensor.js";
-import type { RatingEvents, RatingTask, StreamMetrics } from "../../training/rating_stream.js";
+import { scoreBatch, type RatingEvents, type RatingTask, type StreamMetrics } from "../../training/rating_stream.js";
 import type { MixingWeights, SoftSelectionRecommender } from "./soft_recommender.js";
 
 export interface StreamBatch {
@@ -105,26 +101,6 @@ function gatherBatch(events: SoftStreamEvents, rows: Int32Array): StreamBatch {
   };
 }
 
-/** The summed loss of a batch, and its right answers (σ(z) > 0.5, or the argmax of five logits). */
-export function batchLoss(task: RatingTask, logits: Variable, ratings: Float32Array): { loss: Variable; correct: number } {
-  const n = ratings.length;
-  const z = logits.value.toArray();
-  let correct = 0;
-  if (task === "binary") {
-    const labels = binaryLabels(ratings);
-    for (let b = 0; b < n; ++b) if ((z[b]! > 0 ? 1 : 0) === labels[b]) correct += 1;
-    return { loss: mseSigmoid(logits, Tensor.from(labels, { shape: logits.shape, device: logits.device }), "sum"), correct };
-  }
-  const labels = fiveClassLabels(ratings);
-  const classes = logits.shape[1]!;
-  for (let b = 0; b < n; ++b) {
-    let best = 0;
-    for (let k = 1; k < classes; ++k) if (z[b * classes + k]! > z[b * classes + best]!) best = k;
-    if (best === labels[b]) correct += 1;
-  }
-  return { loss: softmaxCrossEntropy(logits, Tensor.from(labels, { device: logits.device }), "sum"), correct };
-}
-
 /**
  * Runs the loop above over `train` (epochs times) and then `test` (rows of `events`, in stream
  * order), and returns the prequential accuracy and mean loss of each part.
@@ -147,14 +123,14 @@ export function runSoftStream(model: SoftSelectionRecommender, optimizer: Optimi
       const batch = gatherBatch(events, rows.subarray(bounds[t]!, bounds[t + 1]!));
       if (previous !== undefined) {
         // α (or the controllers) on the previous batch; the recommender's gradients are dropped.
-        const { loss } = batchLoss(options.task, model.forward(previous.users, previous.items, selector.weights(previous)),
-                                   previous.ratings);
+        const { loss } = scoreBatch(options.task, model.forward(previous.users, previous.items, selector.weights(previous)),
+                                   previous.ratings, "sum");
         backward(loss);
         selector.step();
       }
       const weights = noGrad(() => selector.weights(batch));
       optimizer.zeroGrad();
-      const scored = batchLoss(options.task, model.forward(batch.users, batch.items, weights), batch.ratings);
+      const scored = scoreBatch(options.task, model.forward(batch.users, batch.items, weights), batch.ratings, "sum");
       const loss = scored.loss.value.toArray()[0]!;
       correct += scored.correct;
       lossSum += loss;
