@@ -6,6 +6,8 @@
  * by dispose() or, failing that, when the tensor is garbage-collected; its values reach the
  * host only through toArray().
  */
+import { Buffer } from "node:buffer";
+
 import { type Device, type DeviceOption, deviceOrdinal, resolveDevice } from "./backend.js";
 import { describe } from "./describe_value.js";
 import { native, type NativeDeviceBuffer } from "./native.js";
@@ -31,6 +33,12 @@ function elementCount(shape: readonly number[], argument: string): number {
   });
   return count;
 }
+
+// Below this many bytes V8 allocates typed arrays on its own heap, faster than any skipped fill.
+const uninitializedMinBytes = 16 * 1024;
+// MIXDIM_FILL_UNINITIALIZED=nan: Tensor.empty fills with NaN (int32: -1), so that a kernel that
+// reads an output it should only write, or leaves part of it unwritten, shows up in results.
+const fillUninitialized = process.env.MIXDIM_FILL_UNINITIALIZED === "nan";
 
 function dtypeOf(data: Float32Array | Int32Array, argument: string): DType {
   if (data instanceof Float32Array) return "float32";
@@ -93,6 +101,26 @@ export class Tensor<D extends DType = DType> {
     // Device memory comes zeroed from an upload of zeros: cudaMalloc alone leaves it undefined.
     return Tensor.from(dtype === "float32" ? new Float32Array(size) : new Int32Array(size),
                        { shape, device: resolved }) as unknown as Tensor<D>;
+  }
+
+  /**
+   * A tensor whose values are unspecified, for outputs a kernel overwrites in full. On the CPU it
+   * skips the zero fill, which for a batch-sized activation costs more than the kernel that
+   * writes it; on CUDA it is zero-filled. With MIXDIM_FILL_UNINITIALIZED=nan in the environment
+   * it is filled with NaN (int32: −1), to catch a kernel that reads or leaves what it should write.
+   */
+  static empty<D extends DType>(dtype: D, shape: readonly number[], device: DeviceOption = "cpu"): Tensor<D> {
+    const size = elementCount(shape, "shape");
+    const resolved = resolveDevice(device);
+    if (resolved !== "cpu" || size * 4 < uninitializedMinBytes) return Tensor.zeros(dtype, shape, resolved);
+    if (dtype !== "float32" && dtype !== "int32") {
+      throw new TypeError(`dtype must be "float32" or "int32", got ${JSON.stringify(dtype)}`);
+    }
+    const bytes = Buffer.allocUnsafeSlow(size * 4);
+    const host = (dtype === "float32" ? new Float32Array(bytes.buffer, bytes.byteOffset, size)
+                                      : new Int32Array(bytes.buffer, bytes.byteOffset, size)) as HostArray<D>;
+    if (fillUninitialized) host.fill(dtype === "float32" ? NaN : -1);
+    return new Tensor(dtype, shape, resolved, host);
   }
 
   /** @internal Wraps device memory that a kernel allocated. */

@@ -1,3 +1,4 @@
+#include "../cpu_clones.h"
 #include "../kernel_registry.h"
 #include "../kernels/activation.h"
 #include "../thread_pool.h"
@@ -12,16 +13,28 @@ constexpr int64_t kElementGrain = 1 << 14;
 // The kind is a template parameter so that each loop body is one branch-free function the
 // compiler vectorises; activation_forward(kind, x) is the same arithmetic.
 template <int32_t Kind>
-void activation_forward_loop(const float* __restrict x, float* __restrict y, int64_t n) {
+MIXDIM_CPU_CLONES void activation_forward_range(const float* __restrict x, float* __restrict y, int64_t begin,
+                                                int64_t end) {
+  for (int64_t i = begin; i < end; ++i) y[i] = activation_forward(Kind, x[i]);
+}
+
+template <int32_t Kind>
+MIXDIM_CPU_CLONES void activation_backward_range(const float* __restrict y, const float* __restrict dy,
+                                                 float* __restrict dx, int64_t begin, int64_t end) {
+  for (int64_t i = begin; i < end; ++i) dx[i] = activation_backward(Kind, y[i], dy[i]);
+}
+
+template <int32_t Kind>
+void activation_forward_loop(const float* x, float* y, int64_t n) {
   ThreadPool::instance().parallel_for(n, kElementGrain, [&](int64_t begin, int64_t end) {
-    for (int64_t i = begin; i < end; ++i) y[i] = activation_forward(Kind, x[i]);
+    activation_forward_range<Kind>(x, y, begin, end);
   });
 }
 
 template <int32_t Kind>
-void activation_backward_loop(const float* __restrict y, const float* __restrict dy, float* __restrict dx, int64_t n) {
+void activation_backward_loop(const float* y, const float* dy, float* dx, int64_t n) {
   ThreadPool::instance().parallel_for(n, kElementGrain, [&](int64_t begin, int64_t end) {
-    for (int64_t i = begin; i < end; ++i) dx[i] = activation_backward(Kind, y[i], dy[i]);
+    activation_backward_range<Kind>(y, dy, dx, begin, end);
   });
 }
 

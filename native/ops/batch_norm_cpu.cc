@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <vector>
 
+#include "../cpu_clones.h"
 #include "../kernel_registry.h"
 #include "../kernels/batch_norm.h"
 #include "../thread_pool.h"
@@ -19,19 +20,17 @@ constexpr int64_t kRowBlock = 64;
 constexpr int64_t kMaxBlocks = 256;
 constexpr int64_t kElementGrain = 1 << 15;
 
-// total[j] = Σ_i contribution of row i to column j, for width columns; add_row(i, acc) adds row i's
-// contributions into acc[0..width).
-template <typename AddRow>
-std::vector<double> column_sums(int64_t n, int64_t width, const AddRow& add_row) {
+// total[j] = Σ_i contribution of row i to column j, for width columns; add_rows(first, end, acc)
+// adds the contributions of rows [first, end) into acc[0..width), in row order.
+template <typename AddRows>
+std::vector<double> column_sums(int64_t n, int64_t width, const AddRows& add_rows) {
   const int64_t rows_per_block = std::max(kRowBlock, (n + kMaxBlocks - 1) / kMaxBlocks);
   const int64_t blocks = (n + rows_per_block - 1) / rows_per_block;
   std::vector<double> partial(static_cast<size_t>(blocks * width), 0.0);
   const int64_t grain = std::max<int64_t>(1, kElementGrain / std::max<int64_t>(1, rows_per_block * width));
   ThreadPool::instance().parallel_for(blocks, grain, [&](int64_t first, int64_t last) {
     for (int64_t b = first; b < last; ++b) {
-      double* acc = partial.data() + b * width;
-      const int64_t end = std::min(n, (b + 1) * rows_per_block);
-      for (int64_t i = b * rows_per_block; i < end; ++i) add_row(i, acc);
+      add_rows(b * rows_per_block, std::min(n, (b + 1) * rows_per_block), partial.data() + b * width);
     }
   });
   std::vector<double> total(static_cast<size_t>(width), 0.0);
@@ -46,22 +45,82 @@ void for_rows(int64_t n, int64_t c, const ThreadPool::RangeFn& fn) {
   ThreadPool::instance().parallel_for(n, std::max<int64_t>(1, kElementGrain / std::max<int64_t>(1, c)), fn);
 }
 
+// The row loops, each a plain function so that it is compiled per instruction set (cpu_clones.h).
+
+// acc[j] += x_ij for rows [first, end)
+MIXDIM_CPU_CLONES void add_column_sums(const float* __restrict x, int64_t c, int64_t first, int64_t end,
+                                       double* __restrict acc) {
+  for (int64_t i = first; i < end; ++i) {
+    const float* row = x + i * c;
+    for (int64_t j = 0; j < c; ++j) acc[j] += row[j];
+  }
+}
+
+// acc[j] += (x_ij − μ_j)² for rows [first, end)
+MIXDIM_CPU_CLONES void add_centred_squares(const float* __restrict x, int64_t c, const double* __restrict mean,
+                                           int64_t first, int64_t end, double* __restrict acc) {
+  for (int64_t i = first; i < end; ++i) {
+    const float* row = x + i * c;
+    for (int64_t j = 0; j < c; ++j) {
+      const double centred = row[j] - mean[j];
+      acc[j] += centred * centred;
+    }
+  }
+}
+
+// acc[j] += dy_ij, acc[c + j] += dy_ij · x̂_ij for rows [first, end)
+MIXDIM_CPU_CLONES void add_backward_sums(const float* __restrict x, const float* __restrict dy, int64_t c,
+                                         const float* __restrict mean, const float* __restrict invstd, int64_t first,
+                                         int64_t end, double* __restrict acc) {
+  for (int64_t i = first; i < end; ++i) {
+    const float* x_row = x + i * c;
+    const float* dy_row = dy + i * c;
+    for (int64_t j = 0; j < c; ++j) {
+      acc[j] += dy_row[j];
+      acc[c + j] += static_cast<double>(dy_row[j]) * batch_norm_normalized(x_row[j], mean[j], invstd[j]);
+    }
+  }
+}
+
+// y = γ·x̂ + β for rows [first, end); scale and shift are γ and β, or 1 and 0 without them.
+MIXDIM_CPU_CLONES void normalize_rows(const float* __restrict x, int64_t c, const float* __restrict mean,
+                                      const float* __restrict invstd, const float* __restrict scale,
+                                      const float* __restrict shift, int64_t first, int64_t end, float* __restrict y) {
+  for (int64_t i = first; i < end; ++i) {
+    const float* in = x + i * c;
+    float* out = y + i * c;
+    for (int64_t j = 0; j < c; ++j) out[j] = batch_norm_output(in[j], mean[j], invstd[j], scale[j], shift[j]);
+  }
+}
+
+// dx for rows [first, end), with gamma_invstd[j] = γ_j · invstd_j
+MIXDIM_CPU_CLONES void input_grad_rows(const float* __restrict x, const float* __restrict dy, int64_t c,
+                                       const float* __restrict mean, const float* __restrict invstd,
+                                       const float* __restrict gamma_invstd, const float* __restrict mean_dy,
+                                       const float* __restrict mean_dy_xhat, int64_t first, int64_t end,
+                                       float* __restrict dx) {
+  for (int64_t i = first; i < end; ++i) {
+    const float* x_row = x + i * c;
+    const float* dy_row = dy + i * c;
+    float* dx_row = dx + i * c;
+    for (int64_t j = 0; j < c; ++j) {
+      dx_row[j] = batch_norm_input_grad(dy_row[j], batch_norm_normalized(x_row[j], mean[j], invstd[j]),
+                                        gamma_invstd[j], mean_dy[j], mean_dy_xhat[j]);
+    }
+  }
+}
+
 void batch_norm_forward_cpu(bool training, const float* x, const float* gamma, const float* beta,
                             float* running_mean, float* running_var, float* y, float* save_mean, float* save_invstd,
                             int64_t n, int64_t c, float eps, float momentum) {
   if (training) {
-    const std::vector<double> sums = column_sums(n, c, [&](int64_t i, double* acc) {
-      const float* row = x + i * c;
-      for (int64_t j = 0; j < c; ++j) acc[j] += row[j];
+    const std::vector<double> sums = column_sums(n, c, [&](int64_t first, int64_t end, double* acc) {
+      add_column_sums(x, c, first, end, acc);
     });
     std::vector<double> mean(static_cast<size_t>(c));
     for (int64_t j = 0; j < c; ++j) mean[j] = sums[j] / static_cast<double>(n);
-    const std::vector<double> squares = column_sums(n, c, [&](int64_t i, double* acc) {
-      const float* row = x + i * c;
-      for (int64_t j = 0; j < c; ++j) {
-        const double centred = row[j] - mean[j];
-        acc[j] += centred * centred;
-      }
+    const std::vector<double> squares = column_sums(n, c, [&](int64_t first, int64_t end, double* acc) {
+      add_centred_squares(x, c, mean.data(), first, end, acc);
     });
     for (int64_t j = 0; j < c; ++j) {
       const double variance = squares[j] / static_cast<double>(n);
@@ -78,16 +137,11 @@ void batch_norm_forward_cpu(bool training, const float* x, const float* gamma, c
       save_invstd[j] = static_cast<float>(batch_norm_invstd(running_var[j], eps));
     }
   }
-  for_rows(n, c, [&](int64_t begin, int64_t end) {
-    for (int64_t i = begin; i < end; ++i) {
-      const float* in = x + i * c;
-      float* out = y + i * c;
-      for (int64_t j = 0; j < c; ++j) {
-        out[j] = batch_norm_output(in[j], save_mean[j], save_invstd[j], gamma != nullptr ? gamma[j] : 1.0f,
-                                   beta != nullptr ? beta[j] : 0.0f);
-      }
-    }
-  });
+  const std::vector<float> ones(gamma == nullptr ? static_cast<size_t>(c) : 0, 1.0f);
+  const std::vector<float> zeros(beta == nullptr ? static_cast<size_t>(c) : 0, 0.0f);
+  const float* scale = gamma != nullptr ? gamma : ones.data();
+  const float* shift = beta != nullptr ? beta : zeros.data();
+  for_rows(n, c, [&](int64_t begin, int64_t end) { normalize_rows(x, c, save_mean, save_invstd, scale, shift, begin, end, y); });
 }
 
 void batch_norm_backward_cpu(bool training, const float* x, const float* dy, const float* gamma,
@@ -97,13 +151,8 @@ void batch_norm_backward_cpu(bool training, const float* x, const float* dy, con
   std::vector<float> mean_dy_xhat(static_cast<size_t>(c), 0.0f);
   if (training || dgamma != nullptr) {
     // sums[j] = Σdy, sums[c + j] = Σdy·x̂
-    const std::vector<double> sums = column_sums(n, 2 * c, [&](int64_t i, double* acc) {
-      const float* x_row = x + i * c;
-      const float* dy_row = dy + i * c;
-      for (int64_t j = 0; j < c; ++j) {
-        acc[j] += dy_row[j];
-        acc[c + j] += static_cast<double>(dy_row[j]) * batch_norm_normalized(x_row[j], save_mean[j], save_invstd[j]);
-      }
+    const std::vector<double> sums = column_sums(n, 2 * c, [&](int64_t first, int64_t end, double* acc) {
+      add_backward_sums(x, dy, c, save_mean, save_invstd, first, end, acc);
     });
     for (int64_t j = 0; j < c; ++j) {
       if (dgamma != nullptr) {
@@ -116,17 +165,11 @@ void batch_norm_backward_cpu(bool training, const float* x, const float* dy, con
       }
     }
   }
+  std::vector<float> gamma_invstd(static_cast<size_t>(c));
+  for (int64_t j = 0; j < c; ++j) gamma_invstd[j] = (gamma != nullptr ? gamma[j] : 1.0f) * save_invstd[j];
   for_rows(n, c, [&](int64_t begin, int64_t end) {
-    for (int64_t i = begin; i < end; ++i) {
-      const float* x_row = x + i * c;
-      const float* dy_row = dy + i * c;
-      float* dx_row = dx + i * c;
-      for (int64_t j = 0; j < c; ++j) {
-        const float gamma_invstd = (gamma != nullptr ? gamma[j] : 1.0f) * save_invstd[j];
-        dx_row[j] = batch_norm_input_grad(dy_row[j], batch_norm_normalized(x_row[j], save_mean[j], save_invstd[j]),
-                                          gamma_invstd, mean_dy[j], mean_dy_xhat[j]);
-      }
-    }
+    input_grad_rows(x, dy, c, save_mean, save_invstd, gamma_invstd.data(), mean_dy.data(), mean_dy_xhat.data(), begin,
+                    end, dx);
   });
 }
 

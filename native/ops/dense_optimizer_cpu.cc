@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <vector>
 
+#include "../cpu_clones.h"
 #include "../kernel_registry.h"
 #include "../thread_pool.h"
 #include "dense_optimizer.h"
@@ -15,23 +16,40 @@ namespace {
 constexpr int64_t kElementGrain = 1 << 14;
 constexpr int64_t kSquaresBlock = 1 << 14;
 
+MIXDIM_CPU_CLONES void dense_sgd_range(float* __restrict param, const float* __restrict grad,
+                                       float* __restrict momentum_buffer, int64_t begin, int64_t end,
+                                       const DenseSgdStep& step) {
+  for (int64_t i = begin; i < end; ++i) {
+    dense_sgd_update(param + i, grad[i], momentum_buffer != nullptr ? momentum_buffer + i : nullptr, step);
+  }
+}
+
+MIXDIM_CPU_CLONES void dense_adam_range(float* __restrict param, const float* __restrict grad, float* __restrict m,
+                                        float* __restrict v, int64_t begin, int64_t end, const DenseAdamStep& step) {
+  for (int64_t i = begin; i < end; ++i) dense_adam_update(param + i, m + i, v + i, grad[i], step);
+}
+
+MIXDIM_CPU_CLONES void dense_adagrad_range(float* __restrict param, const float* __restrict grad,
+                                           float* __restrict sum, int64_t begin, int64_t end,
+                                           const DenseAdagradStep& step) {
+  for (int64_t i = begin; i < end; ++i) dense_adagrad_update(param + i, sum + i, grad[i], step);
+}
+
 void dense_sgd_cpu(float* param, const float* grad, float* momentum_buffer, int64_t n, DenseSgdStep step) {
   ThreadPool::instance().parallel_for(n, kElementGrain, [&](int64_t begin, int64_t end) {
-    for (int64_t i = begin; i < end; ++i) {
-      dense_sgd_update(param + i, grad[i], momentum_buffer != nullptr ? momentum_buffer + i : nullptr, step);
-    }
+    dense_sgd_range(param, grad, momentum_buffer, begin, end, step);
   });
 }
 
 void dense_adam_cpu(float* param, const float* grad, float* m, float* v, int64_t n, DenseAdamStep step) {
   ThreadPool::instance().parallel_for(n, kElementGrain, [&](int64_t begin, int64_t end) {
-    for (int64_t i = begin; i < end; ++i) dense_adam_update(param + i, m + i, v + i, grad[i], step);
+    dense_adam_range(param, grad, m, v, begin, end, step);
   });
 }
 
 void dense_adagrad_cpu(float* param, const float* grad, float* sum, int64_t n, DenseAdagradStep step) {
   ThreadPool::instance().parallel_for(n, kElementGrain, [&](int64_t begin, int64_t end) {
-    for (int64_t i = begin; i < end; ++i) dense_adagrad_update(param + i, sum + i, grad[i], step);
+    dense_adagrad_range(param, grad, sum, begin, end, step);
   });
 }
 

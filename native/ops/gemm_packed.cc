@@ -59,6 +59,9 @@ constexpr double kMaxSharedB = 8.0 * 1024 * 1024;
 constexpr int64_t kVectorGrain = 256;
 // k up to this skips packing: each row of C is a combination of k rows of op(B).
 constexpr int64_t kSmallK = 4;
+// n up to this runs as n matrix-vector products (e.g. a Linear layer with two outputs, and its
+// weight gradient): packing would pad op(B) to NR = 16 or 32 columns and waste most of the work.
+constexpr int64_t kNarrowN = 4;
 
 // acc = Σ_p a[p·MR + r] · b[p·NR + j]; then c[r·ldc + j] = alpha·acc + beta·c (c unread when
 // beta = 0) + bias[j] (when bias is not null), for the whole MR×NR tile.
@@ -678,6 +681,16 @@ void gemm_column(const Problem& q, const Isa& isa) {
   });
 }
 
+// Column j of the product as a problem with n = 1: op(B)[:, j] is column j of B, or row j of Bᵀ.
+Problem column_problem(const Problem& q, int64_t j) {
+  Problem column = q;
+  column.n = 1;
+  column.b = q.trans_b ? q.b + j * q.ldb : q.b + j;
+  column.c = q.c + j;
+  column.bias = q.bias != nullptr ? q.bias + j : nullptr;
+  return column;
+}
+
 // m = 1: C[0, :] = alpha · x · op(B) + beta · C[0, :] + bias, with x = op(A)[0, :].
 void gemm_row(const Problem& q, const Isa& isa) {
   std::unique_ptr<float[]> x_copy;
@@ -765,8 +778,8 @@ void gemm_builtin(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, f
     return;
   }
   const Isa& chosen = isa();
-  if (n == 1) {
-    gemm_column(q, chosen);
+  if (n <= kNarrowN) {
+    for (int64_t j = 0; j < n; ++j) gemm_column(column_problem(q, j), chosen);
   } else if (m == 1) {
     gemm_row(q, chosen);
   } else if (k <= kSmallK) {

@@ -43,11 +43,13 @@ function stored(p: Product): { a: [number, number]; b: [number, number] } {
 }
 
 // Shapes that cross every block edge: MR (4, 6, 12), NR (16, 32), MC = 144, KC = 256, plus the
-// matrix-vector (n = 1, m = 1) and small-k (k ≤ 4) paths, the serial, row-task (tall) and 2-D
-// (short and wide) parallel splits, and the MLP shapes.
+// matrix-vector (n = 1, m = 1), narrow (n ≤ 4, one matrix-vector product per column) and small-k
+// (k ≤ 4) paths, the serial, row-task (tall) and 2-D (short and wide) parallel splits, and the MLP
+// and ESAPN policy shapes (500×512 into 2 outputs, and its weight gradient).
 const extents: [number, number, number][] = [
   [1, 1, 1], [1, 7, 5], [9, 1, 33], [3, 17, 2], [13, 33, 4], [25, 31, 257], [145, 65, 300], [37, 200, 1],
   [500, 1, 512], [512, 1, 500], [1, 512, 500], [150, 100, 513], [30, 700, 40],
+  [500, 2, 512], [512, 2, 500], [7, 3, 9], [260, 4, 300], [2, 5, 6],
 ];
 
 function products(): Product[] {

@@ -4,7 +4,7 @@
  */
 import { native } from "../native.js";
 import type { Tensor } from "../tensor.js";
-import { commonDevice, expectShape, expectTensor, kernelArgument, outputTensor } from "./op_tensors.js";
+import { commonDevice, expectShape, expectTensor, kernelArgument, overwrittenOutput } from "./op_tensors.js";
 
 export type Activation = "relu" | "tanh" | "sigmoid";
 
@@ -20,7 +20,7 @@ function activationCode(kind: Activation): number {
 export function activation(kind: Activation, x: Tensor<"float32">): Tensor<"float32"> {
   const code = activationCode(kind);
   const input = expectTensor(x, "float32", "x");
-  const y = outputTensor("float32", input.shape, input.device);
+  const y = overwrittenOutput("float32", input.shape, input.device);
   native.activationForward(code, kernelArgument(input, "x"), kernelArgument(y, "y"));
   return y;
 }
@@ -32,7 +32,7 @@ export function activationBackward(kind: Activation, y: Tensor<"float32">, dy: T
   const grad = expectTensor(dy, "float32", "dy");
   expectShape(grad, output.shape, "dy");
   const device = commonDevice({ y: output, dy: grad });
-  const dx = outputTensor("float32", output.shape, device);
+  const dx = overwrittenOutput("float32", output.shape, device);
   native.activationBackward(code, kernelArgument(output, "y"), kernelArgument(grad, "dy"), kernelArgument(dx, "dx"));
   return dx;
 }

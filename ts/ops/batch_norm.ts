@@ -9,7 +9,7 @@
  */
 import { native, type NativeFloat32 } from "../native.js";
 import type { Tensor } from "../tensor.js";
-import { commonDevice, expectRank, expectShape, expectTensor, kernelArgument, outputTensor } from "./op_tensors.js";
+import { commonDevice, expectRank, expectShape, expectTensor, kernelArgument, outputTensor, overwrittenOutput } from "./op_tensors.js";
 
 
 
@@ -105,7 +105,7 @@ export function batchNorm(x: Tensor<"float32">, options: BatchNormOptions): Batc
   if (gamma !== undefined) Object.assign(present, { gamma, beta });
   if (runningMean !== undefined) Object.assign(present, { runningMean, runningVar });
   const device = commonDevice(present);
-  const y = outputTensor("float32", input.shape, device);
+  const y = overwrittenOutput("float32", input.shape, device);
   const mean = outputTensor("float32", [features], device);
   const invstd = outputTensor("float32", [features], device);
   native.batchNormForward(options.training, kernelArgument(input, "x"), optionalArgument(gamma, "gamma"),
@@ -139,7 +139,7 @@ export function batchNormBackward(dy: Tensor<"float32">, x: Tensor<"float32">, f
   const present: Record<string, Tensor> = { x: input, dy: grad, "forward.mean": mean, "forward.invstd": invstd };
   if (gamma !== undefined) present.gamma = gamma;
   const device = commonDevice(present);
-  const dx = outputTensor("float32", input.shape, device);
+  const dx = overwrittenOutput("float32", input.shape, device);
   const dgamma = gamma === undefined ? undefined : outputTensor("float32", [features], device);
   const dbeta = gamma === undefined ? undefined : outputTensor("float32", [features], device);
   native.batchNormBackward(forward.training, kernelArgument(input, "x"), kernelArgument(grad, "dy"),

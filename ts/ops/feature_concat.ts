@@ -7,7 +7,7 @@
 import type { Device } from "../backend.js";
 import { native, type NativeFloat32 } from "../native.js";
 import { describe, type Tensor } from "../tensor.js";
-import { commonDevice, expectRank, expectTensor, kernelArgument, outputTensor } from "./op_tensors.js";
+import { commonDevice, expectRank, expectTensor, kernelArgument, outputTensor, overwrittenOutput } from "./op_tensors.js";
 
 
 
@@ -34,7 +34,7 @@ export function concatFeatures(xs: readonly Tensor<"float32">[]): Tensor<"float3
   });
   const device: Device = commonDevice(Object.fromEntries(inputs.map((input, i) => [`xs[${i}]`, input])));
   const columns = inputs.reduce((sum, input) => sum + input.shape[1]!, 0);
-  const out = outputTensor("float32", [rows, columns], device);
+  const out = overwrittenOutput("float32", [rows, columns], device);
   let start = 0;
   inputs.forEach((input, i) => {
     const width = input.shape[1]!;
@@ -54,7 +54,7 @@ export function sliceFeatures(x: Tensor<"float32">, start: number, width: number
   if (first + count > columns) {
     throw new RangeError(`start + width = ${first} + ${count} exceeds x's ${columns} columns`);
   }
-  const out = outputTensor("float32", [rows, count], input.device);
+  const out = overwrittenOutput("float32", [rows, count], input.device);
   native.featureCopy(kernelArgument(input, "x"), columns, first, kernelArgument(out, "out"), count, 0, rows, count);
   return out;
 }

@@ -18,7 +18,7 @@
  */
 import { native, type CpuGemmInfo, type NativeFloat32 } from "../native.js";
 import { describe, type Tensor } from "../tensor.js";
-import { commonDevice, expectRank, expectShape, expectTensor, kernelArgument, outputTensor } from "./op_tensors.js";
+import { commonDevice, expectRank, expectShape, expectTensor, kernelArgument, outputTensor, overwrittenOutput } from "./op_tensors.js";
 
 
 
@@ -91,7 +91,7 @@ export function matmul(a: Tensor<"float32">, b: Tensor<"float32">, options: Matm
     tensors.out = out;
   } else {
     if (beta !== 0) throw new RangeError(`beta = ${beta} needs out: it scales out's old values`);
-    out = outputTensor("float32", [m, n], left.device);
+    out = overwrittenOutput("float32", [m, n], left.device);
   }
   commonDevice(tensors);
   native.gemm(transA, transB, m, n, k, alpha, kernelArgument(left, "a"), Math.max(aCols, 1),

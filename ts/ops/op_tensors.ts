@@ -42,6 +42,15 @@ export function outputTensor<D extends DType>(dtype: D, shape: readonly number[]
   return Tensor.zeros(dtype, shape, device);
 }
 
+/**
+ * A fresh output whose every element the kernel writes, left unfilled (Tensor.empty). Only for
+ * kernels that neither read the output nor skip an element; the ops' tests run with
+ * MIXDIM_FILL_UNINITIALIZED=nan in CI to hold them to it.
+ */
+export function overwrittenOutput<D extends DType>(dtype: D, shape: readonly number[], device: Device): Tensor<D> {
+  return Tensor.empty(dtype, shape, device);
+}
+
 /** The argument a kernel receives for a tensor. */
 export function kernelArgument<D extends DType>(tensor: Tensor<D>, argument: string): HostArray<D> | NativeDeviceBuffer {
   return tensor.nativeArgument(argument);

@@ -13,7 +13,7 @@
 import { native, type NativeFloat32 } from "../native.js";
 import type { Device } from "../backend.js";
 import type { Tensor } from "../tensor.js";
-import { commonDevice, expectRank, expectShape, expectTensor, kernelArgument, outputTensor } from "./op_tensors.js";
+import { commonDevice, expectRank, expectShape, expectTensor, kernelArgument, outputTensor, overwrittenOutput } from "./op_tensors.js";
 
 
 
@@ -146,7 +146,7 @@ export interface ChainForwardOptions {
 function forwardOutput(options: ChainForwardOptions, batch: number, layout: ChainLayout, device: Device):
     Tensor<"float32"> {
   const shape = [batch, layout.dims[layout.dims.length - 1]!];
-  if (options.out === undefined) return outputTensor("float32", shape, device);
+  if (options.out === undefined) return overwrittenOutput("float32", shape, device);
   expectTensor(options.out, "float32", "out");
   expectShape(options.out, shape, "out");
   if (options.out.device !== device) throw new TypeError(`out is on ${options.out.device} but rows is on ${device}`);
