@@ -6,6 +6,7 @@
 #include "binding_registry.h"
 #include "arguments.h"
 #include "device_buffer.h"
+#include "malloc_tuning.h"
 #include "memory_copy.h"
 #include "store_binding.h"
 #include "thread_pool.h"
@@ -19,6 +20,7 @@ Napi::Value backend_info(const Napi::CallbackInfo& info) {
   const Napi::Env env = info.Env();
   Napi::Object result = Napi::Object::New(env);
   result.Set("threads", Napi::Number::New(env, ThreadPool::instance().threads()));
+  result.Set("mallocTuned", Napi::Boolean::New(env, tune_malloc_for_tensors()));
   result.Set("cudaCompiled", Napi::Boolean::New(env, cuda::compiled_in()));
   std::string reason;
   const std::vector<cuda::DeviceInfo> devices = cuda::devices(&reason);
@@ -47,6 +49,7 @@ Napi::Value set_threads(const Napi::CallbackInfo& info) {
 }  // namespace
 
 Napi::Object init(Napi::Env env, Napi::Object exports) {
+  tune_malloc_for_tensors();
   auto* data = new AddonData();
   env.SetInstanceData(data);
   Napi::Function device_buffer = DeviceBuffer::define(env);

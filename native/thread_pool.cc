@@ -1,11 +1,26 @@
 #include "thread_pool.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cstdlib>
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
 
 namespace mixdim {
 
 namespace {
+
+// How long a worker waits for the next job before it sleeps (see thread_pool.h).
+constexpr int64_t kSpinMicroseconds = 100;
+
+void cpu_relax() {
+#if defined(__x86_64__)
+  _mm_pause();
+#endif
+}
+
 int default_thread_count() {
   if (const char* env = std::getenv("MIXDIM_THREADS")) {
     const int requested = std::atoi(env);
@@ -61,11 +76,19 @@ void ThreadPool::run_chunks() {
 void ThreadPool::worker_loop() {
   uint64_t seen_generation = 0;
   for (;;) {
+    // Spin a little: the next kernel usually follows within microseconds.
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::microseconds(kSpinMicroseconds);
+    while (generation_.load(std::memory_order_acquire) == seen_generation &&
+           std::chrono::steady_clock::now() < deadline) {
+      for (int i = 0; i < 64; ++i) cpu_relax();
+    }
     {
       std::unique_lock<std::mutex> lock(mutex_);
-      work_ready_.wait(lock, [&] { return stopping_ || generation_ != seen_generation; });
+      ++sleeping_workers_;
+      work_ready_.wait(lock, [&] { return stopping_ || generation_.load(std::memory_order_relaxed) != seen_generation; });
+      --sleeping_workers_;
       if (stopping_) return;
-      seen_generation = generation_;
+      seen_generation = generation_.load(std::memory_order_relaxed);
       ++busy_workers_;
     }
     run_chunks();
@@ -86,15 +109,17 @@ void ThreadPool::parallel_for(int64_t n, int64_t grain, const RangeFn& fn) {
   }
   // About four chunks per thread balances skewed work (hot rows) without much locking.
   const int64_t chunk = std::max(grain, (n + threads() * 4 - 1) / (threads() * 4));
+  bool sleepers;
   {
     std::lock_guard<std::mutex> lock(mutex_);
     job_ = &fn;
     job_size_ = n;
     chunk_size_ = chunk;
     next_begin_ = 0;
-    ++generation_;
+    generation_.fetch_add(1, std::memory_order_release);
+    sleepers = sleeping_workers_ > 0;
   }
-  work_ready_.notify_all();
+  if (sleepers) work_ready_.notify_all();
   run_chunks();
   std::unique_lock<std::mutex> lock(mutex_);
   work_done_.wait(lock, [&] { return busy_workers_ == 0 && next_begin_ >= job_size_; });

@@ -3,10 +3,16 @@
 // parallel_for splits [0, n) into chunks of at least `grain` items; the calling thread
 // works too and returns only when every chunk is done, so kernels stay synchronous and
 // JS-owned buffers stay alive (and referenced) for the whole call.
+//
+// A training step is a chain of kernels of 20–500 µs with a little JavaScript between them.
+// A worker that slept on the condition variable after each one took tens of microseconds to
+// wake for the next, so the calling thread did most chunks alone; workers therefore spin for
+// kSpinMicroseconds after a job before they sleep, and the caller signals only sleeping ones.
 #pragma once
 
 #include <stdint.h>
 
+#include <atomic>
 #include <condition_variable>
 #include <functional>
 #include <mutex>
@@ -41,9 +47,11 @@ class ThreadPool {
   std::mutex mutex_;
   std::condition_variable work_ready_;
   std::condition_variable work_done_;
-  uint64_t generation_ = 0;
+  // Read by spinning workers without the lock; written under it.
+  std::atomic<uint64_t> generation_{0};
   bool stopping_ = false;
   int busy_workers_ = 0;
+  int sleeping_workers_ = 0;
 
   // The job in flight: chunks are claimed under mutex_, which is cheap next to a chunk.
   const RangeFn* job_ = nullptr;

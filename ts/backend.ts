@@ -19,6 +19,11 @@ export interface CudaDeviceInfo {
 export interface BackendInfo {
   /** Threads the CPU kernels run on. */
   threads: number;
+  /**
+   * Whether mixdim keeps glibc's malloc from returning batch-sized blocks to the kernel between
+   * steps (native/malloc_tuning.cc; on by default with glibc, off with MIXDIM_MALLOC_TUNING=0).
+   */
+  mallocTuned: boolean;
   /** Whether this binary was built with the CUDA kernels. */
   cudaCompiled: boolean;
   cudaDevices: CudaDeviceInfo[];

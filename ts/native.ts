@@ -18,6 +18,7 @@ export interface NativeCudaDevice {
 
 export interface NativeBackendInfo {
   threads: number;
+  mallocTuned: boolean;
   cudaCompiled: boolean;
   cudaDevices: NativeCudaDevice[];
   cudaUnavailableReason?: string;
