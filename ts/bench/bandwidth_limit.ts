@@ -9,7 +9,7 @@
 import { type Device, deviceOrdinal } from "../backend.js";
 import { backend } from "../index.js";
 import { native } from "../native.js";
-import { gigabytesPerSecond, timeMedian } from "./timing.js";
+import { defaultTiming, gigabytesPerSecond, timeMedian, type TimingOptions } from "./timing.js";
 
 export const copyBufferBytes = 256 * 1024 * 1024;
 
@@ -28,7 +28,8 @@ export interface CopyBandwidth {
 }
 
 /** Times copyMemory(dst, src) over two buffers of `bytes` bytes on `device`, at the current thread count. */
-export function measureCopyBandwidth(device: Device, bytes = copyBufferBytes): CopyBandwidth {
+export function measureCopyBandwidth(device: Device, bytes = copyBufferBytes,
+                                     timing: TimingOptions = defaultTiming): CopyBandwidth {
   const floats = bytes / 4;
   if (device === "cpu") {
     const src = new Float32Array(floats);
@@ -36,16 +37,16 @@ export function measureCopyBandwidth(device: Device, bytes = copyBufferBytes): C
     // A fresh Float32Array is zero pages that all map to one physical page until written:
     // copying from it would read the same 4 KiB over and over, from cache.
     src.fill(1);
-    const timing = timeMedian(() => native.copyMemory(dst, src));
-    return { threads: backend().threads, medianMs: timing.medianMs, runs: timing.runs,
-             gbPerSecond: gigabytesPerSecond(2 * bytes, timing.medianMs) };
+    const timed = timeMedian(() => native.copyMemory(dst, src), () => {}, timing);
+    return { threads: backend().threads, medianMs: timed.medianMs, runs: timed.runs,
+             gbPerSecond: gigabytesPerSecond(2 * bytes, timed.medianMs) };
   }
   // Device memory holds whatever was there; a copy's speed does not depend on the values.
   const src = new native.DeviceBuffer(bytes, deviceOrdinal(device));
   const dst = new native.DeviceBuffer(bytes, deviceOrdinal(device));
   try {
-    const timing = timeMedian(() => native.copyMemory(dst, src));
-    return { medianMs: timing.medianMs, runs: timing.runs, gbPerSecond: gigabytesPerSecond(2 * bytes, timing.medianMs) };
+    const timed = timeMedian(() => native.copyMemory(dst, src), () => {}, timing);
+    return { medianMs: timed.medianMs, runs: timed.runs, gbPerSecond: gigabytesPerSecond(2 * bytes, timed.medianMs) };
   } finally {
     src.dispose();
     dst.dispose();

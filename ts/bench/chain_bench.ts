@@ -68,7 +68,8 @@ export interface ChainBenchFigures {
   target: { minSpeedup: number; met: boolean; reference: string };
 }
 
-function rowsAt(sizes: Int32Array, width: number, seed: number): Float32Array {
+/** Seeded rows [B, width], each zero beyond its size: what the store's padded lookup returns. */
+export function rowsAt(sizes: Int32Array, width: number, seed: number): Float32Array {
   const rows = seededFloats(sizes.length * width, seed);
   sizes.forEach((size, b) => rows.fill(0, b * width + size, (b + 1) * width));
   return rows;

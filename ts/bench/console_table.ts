@@ -1,6 +1,6 @@
 /**
- * The compact tables `npm run bench` prints: one line per store kernel, beside its limit, and
- * one line per training-kernel target.
+ * The compact tables `npm run bench:kernels` prints at the end: one line per store kernel, beside
+ * its limit, and one line per target.
  */
 import type { DeviceFigures } from "./figures.js";
 import type { TargetOutcome } from "./training_figures.js";
@@ -36,5 +36,5 @@ export function targetsConsoleTable(outcomes: readonly TargetOutcome[]): string 
   const verdict = (t: TargetOutcome) =>
     (t.met === undefined ? (t.note === undefined ? "-" : "n/a") : t.met ? "met" : "NOT met");
   const rows = outcomes.map((t) => [t.name, t.device, t.required, t.reached, verdict(t)]);
-  return aligned(["training-kernel target", "device", "required", "reached", ""], rows).join("\n");
+  return aligned(["target", "device", "required", "reached", ""], rows).join("\n");
 }

@@ -5,20 +5,24 @@
  * count, so thread scaling shows both in GB/s and in the ratio; the default thread count
  * (MIXDIM_THREADS or all hardware threads) is restored afterwards, whatever happens.
  */
-import { backend, type Device, setThreads } from "../index.js";
-import { copyBufferBytes, type CopyBandwidth, copyLimitKind, measureCopyBandwidth } from "./bandwidth_limit.js";
+import { backend, type Device } from "../index.js";
+import { type CopyBandwidth, copyLimitKind, measureCopyBandwidth } from "./bandwidth_limit.js";
+import type { BenchProfile } from "./bench_profile.js";
 import type { OptimizerType } from "./effective_bytes.js";
 import type { DeviceFigures, KernelFigure, KernelName } from "./figures.js";
 import { deviceName, hostDescription } from "./machine.js";
-import { type KernelTiming, StoreKernels } from "./store_kernels.js";
+import { type KernelTiming, StoreKernels, type StoreKernelRun, timeStoreKernel } from "./store_kernels.js";
 import type { StoreWorkload } from "./store_workload.js";
 import { checkTarget } from "./targets.js";
+import { scalingThreads, withThreads } from "./thread_scaling.js";
 
-const scalingThreads = [1, 2];
 const optimizers: readonly OptimizerType[] = ["sgd", "adam", "adagrad"];
 
-export function benchDevice(device: Device, workload: StoreWorkload, log: (line: string) => void): DeviceFigures {
+export function benchDevice(device: Device, workload: StoreWorkload, profile: BenchProfile,
+                            log: (line: string) => void): DeviceFigures {
   const defaultThreads = backend().threads;
+  const copyBytes = profile.copyBytes;
+  const time = (kernel: StoreKernelRun) => timeStoreKernel(kernel, profile.storeTiming);
   const figures: KernelFigure[] = [];
   const limits: CopyBandwidth[] = [];
 
@@ -34,26 +38,25 @@ export function benchDevice(device: Device, workload: StoreWorkload, log: (line:
 
   const kernels = new StoreKernels(device, workload);
   try {
-    const limit = measureCopyBandwidth(device);
+    const limit = measureCopyBandwidth(device, copyBytes, profile.storeTiming);
     limits.push(limit);
     log(`  ${"copy (limit)".padEnd(24)} ${limit.medianMs.toFixed(3).padStart(9)} ms ${limit.gbPerSecond.toFixed(1).padStart(7)} GB/s`);
-    figure("lookup", "lookup", kernels.lookup(), limit);
-    figure("sparseGradient", "sparseGradient", kernels.sparseGradient(), limit);
+    figure("lookup", "lookup", time(kernels.lookup()), limit);
+    figure("sparseGradient", "sparseGradient", time(kernels.sparseGradient()), limit);
     for (const optimizer of optimizers) {
-      figure("step", `step ${optimizer}`, kernels.step(optimizer, false), limit, { optimizer, checkFinite: false });
+      figure("step", `step ${optimizer}`, time(kernels.step(optimizer, false)), limit,
+             { optimizer, checkFinite: false });
     }
-    figure("step", "step adam (checkFinite)", kernels.step("adam", true), limit, { optimizer: "adam", checkFinite: true });
+    figure("step", "step adam (checkFinite)", time(kernels.step("adam", true)), limit,
+           { optimizer: "adam", checkFinite: true });
 
     if (device === "cpu") {
-      try {
-        for (const threads of scalingThreads.filter((count) => count !== defaultThreads)) {
-          setThreads(threads);
-          const scaledLimit = measureCopyBandwidth(device);
+      for (const threads of scalingThreads.filter((count) => count !== defaultThreads)) {
+        withThreads(threads, () => {
+          const scaledLimit = measureCopyBandwidth(device, copyBytes, profile.storeTiming);
           limits.push(scaledLimit);
-          figure("lookup", `lookup @${threads} thread${threads === 1 ? "" : "s"}`, kernels.lookup(), scaledLimit);
-        }
-      } finally {
-        setThreads(defaultThreads);
+          figure("lookup", `lookup @${threads} thread${threads === 1 ? "" : "s"}`, time(kernels.lookup()), scaledLimit);
+        });
       }
     }
   } finally {
@@ -67,7 +70,7 @@ export function benchDevice(device: Device, workload: StoreWorkload, log: (line:
     host: hostDescription(),
     limit: {
       kind: copyLimitKind(device),
-      bufferBytes: copyBufferBytes,
+      bufferBytes: copyBytes,
       measurements: limits,
     },
     kernels: figures,

@@ -37,3 +37,13 @@ export function stepBytes(shape: BatchShape, optimizer: OptimizerType): number {
     : 0;
   return bytesPerValue * (shape.ids + shape.idRowFloats + 2 * shape.uniqueRowFloats + stateFloats);
 }
+
+/**
+ * resize of `rows` rows from size d_from to d_to, weights only (an SGD store holds no optimizer
+ * state): 4·2·rows (ids and new sizes read) and per row, the values it starts from read (init's
+ * first d_to values when given, else the old row's first min(d_from, d_to)) and its new row written.
+ */
+export function resizeBytes(rows: number, fromSize: number, toSize: number, withInit: boolean): number {
+  const readFloats = withInit ? toSize : Math.min(fromSize, toSize);
+  return bytesPerValue * rows * (2 + readFloats + toSize);
+}

@@ -45,6 +45,8 @@ export interface GemmBenchOptions {
   /** Samples per product and backend, at least. */
   minSamples?: number;
   minSeconds?: number;
+  /** Alternating blocks per backend, at least (default 4); each OpenBLAS block is followed by a pause. */
+  rounds?: number;
 }
 
 function sleepMs(ms: number): void {
@@ -53,9 +55,16 @@ function sleepMs(ms: number): void {
 
 // Samples come in rounds, each a block of builtin calls then a block of OpenBLAS calls, so that
 // load from other processes on a shared machine falls on both alike.
-const rounds = 4;
 const blockMs = 100;
 const openblasSpinMs = 300;
+
+/**
+ * OpenBLAS's threads spin for a while after each call (OPENBLAS_THREAD_TIMEOUT), holding the cores
+ * mixdim's pool would use: waits until they have gone to sleep, so the next kernel timed runs alone.
+ */
+export function waitForOpenblasThreads(): void {
+  sleepMs(openblasSpinMs);
+}
 
 function elapsedMs(run: () => void): number {
   const before = process.hrtime.bigint();
@@ -69,6 +78,7 @@ export function benchGemm(options: GemmBenchOptions = {}): GemmBenchResult[] {
   const layers = options.layers ?? [[256, 512], [512, 256], [512, 1]];
   const minSamples = options.minSamples ?? 30;
   const minSeconds = options.minSeconds ?? 1;
+  const rounds = options.rounds ?? 4;
   const initial = cpuGemm();
   const threads = backend().threads;
   const results: GemmBenchResult[] = [];
@@ -98,9 +108,7 @@ export function benchGemm(options: GemmBenchOptions = {}): GemmBenchResult[] {
               samples[name]!.push(elapsedMs(run));
               if (++count >= 2000) break;
             }
-            // OpenBLAS's threads spin for a while after each call (OPENBLAS_THREAD_TIMEOUT), holding
-            // the cores our pool would use: let them go to sleep before the builtin kernel runs again.
-            if (name === "openblas") sleepMs(openblasSpinMs);
+            if (name === "openblas") waitForOpenblasThreads();
           }
           if (round >= 50) break;
         }

@@ -70,6 +70,14 @@ export function propagationBytes(numRows: number, nnz: number, dim: number): num
   return 4 * (numRows + 1) + 8 * nnz + 4 * nnz * dim + 4 * numRows * dim;
 }
 
+/**
+ * What a kernel reading a mixed-dimension store's rows in place must move for Â·E: the CSR,
+ * 4·Σ_p d_col[p] of rows read (each entry's row at its own size) and the [N, d_max] output written.
+ */
+export function storePropagationBytes(numRows: number, nnz: number, rowFloats: number, maxDim: number): number {
+  return 4 * (numRows + 1) + 8 * nnz + 4 * rowFloats + 4 * numRows * maxDim;
+}
+
 /** Draws ids in [0, n) with P(k) ∝ (k+1)^−exponent, then relabels them by a seeded shuffle. */
 function powerLawSampler(n: number, exponent: number, random: () => number): () => number {
   const cdf = new Float64Array(n);
@@ -145,7 +153,7 @@ export function benchPropagation(device: Device, overrides: Partial<PropagationW
       store: {
         lookupMs: lookup.medianMs,
         propagateMs: gathered.medianMs,
-        fusedBytes: 4 * (numNodes + 1) + 8 * nnz + 4 * rowFloats + 4 * numNodes * maxDim,
+        fusedBytes: storePropagationBytes(numNodes, nnz, rowFloats, maxDim),
       },
     };
   } finally {

@@ -35,7 +35,7 @@ export function resultsMarkdown(results: BenchResults): string {
   const lines = [
     "# Kernel bandwidth",
     "",
-    "Written by `npm run bench` (ts/bench/main.ts); the same figures are in kernels.json. " +
+    "Written by `npm run bench:kernels` (ts/bench/main.ts); the same figures are in kernels.json. " +
       "GB/s are effective: bytes a kernel must move (FBGEMM's \"bytes of rows accessed\", " +
       "see ts/bench/effective_bytes.ts) over its median time, read against a large copy measured in the same run.",
     "",

@@ -5,7 +5,8 @@
  * asserted: a benchmark that fails on a slow or busy machine says nothing about correctness.
  */
 import type { Device } from "../index.js";
-import type { KernelFigure, TargetCheck } from "./figures.js";
+import type { DeviceFigures, KernelFigure, TargetCheck } from "./figures.js";
+import type { TargetOutcome } from "./training_figures.js";
 
 interface Target {
   device: Device;
@@ -49,3 +50,15 @@ export const trainingTargets = {
   /** propagate (Â·X) GB/s over the device-to-device copy; on a GPU. */
   propagation: { device: "cuda", minRatio: 0.6, reference: "≥ 0.6× D2D copy" },
 } as const;
+
+/** The store kernels' target checks of one device (kernels.json), in the form every target is reported in. */
+export function storeTargetOutcomes(section: DeviceFigures): TargetOutcome[] {
+  return section.kernels.flatMap((figure) => (figure.target === undefined ? [] : [{
+    name: `store ${figure.label}`,
+    device: section.device,
+    required: figure.target.reference,
+    reached: `${figure.ratio.toFixed(2)}× copy (${figure.gbPerSecond.toFixed(1)} of ` +
+      `${figure.limitGbPerSecond.toFixed(1)} GB/s)`,
+    met: figure.target.met,
+  }]));
+}

@@ -5,22 +5,19 @@
  * against OpenBLAS (GFLOP/s), with every target of trainingTargets checked.
  *
  * Figures are medians of the timed runs (timing.ts); the slow kernels get fewer runs than the
- * store's, so the whole benchmark stays within a few minutes on two cores.
+ * store's (bench_profile.ts), so the whole benchmark stays within a few minutes on two cores.
  */
 import type { Device } from "../index.js";
 import { cpuGemm } from "../ops/gemm.js";
-import { copyBufferBytes, copyLimitKind, measureCopyBandwidth } from "./bandwidth_limit.js";
+import { copyLimitKind, measureCopyBandwidth } from "./bandwidth_limit.js";
+import type { BenchProfile } from "./bench_profile.js";
 import { benchChain } from "./chain_bench.js";
 import { benchGemm, type GemmBenchResult } from "./gemm_bench.js";
 import { benchGumbelMix, type BandwidthFigure } from "./gumbel_bench.js";
 import { deviceName, hostDescription } from "./machine.js";
 import { benchPropagation } from "./propagation_bench.js";
 import { trainingTargets } from "./targets.js";
-import type { TimingOptions } from "./timing.js";
 import type { GemmFigures, LimitRatio, TargetOutcome, TrainingDeviceFigures } from "./training_figures.js";
-
-/** Per timed path: 0.4 s (at least 5 runs), interleaved where two paths are compared. */
-export const trainingTiming: TimingOptions = { warmupRuns: 2, minRuns: 5, minSeconds: 0.4, maxRuns: 1000 };
 
 function againstLimit(gbPerSecond: number, limitGbPerSecond: number): LimitRatio {
   return { gbPerSecond, limitGbPerSecond, ratio: gbPerSecond / limitGbPerSecond };
@@ -84,18 +81,20 @@ function targetOutcomes(figures: Omit<TrainingDeviceFigures, "targets">): Target
 }
 
 /** Runs every training-kernel benchmark on `device`, logging each figure as it comes. */
-export function benchTrainingKernels(device: Device, log: (line: string) => void): TrainingDeviceFigures {
-  const limit = measureCopyBandwidth(device);
+export function benchTrainingKernels(device: Device, profile: BenchProfile,
+                                     log: (line: string) => void): TrainingDeviceFigures {
+  const { timing, chainBatch, gumbelBatch, gemm: gemmOptions, propagation: graph } = profile.training;
+  const limit = measureCopyBandwidth(device, profile.copyBytes, timing);
   log(`  copy (limit)                      ${limit.gbPerSecond.toFixed(1).padStart(7)} GB/s`);
 
-  const chain = benchChain(device, { timing: trainingTiming });
+  const chain = benchChain(device, { timing, batch: chainBatch });
   for (const row of [...chain.classes, chain.spread]) {
     log(`  chain ${row.rows.padEnd(20)} precomposed ${row.precomposed.medianMs.toFixed(3).padStart(8)} ms ` +
         `(${row.precomposed.gbPerSecond.toFixed(1)} GB/s), ` +
         `step-by-step ${row.stepwise.medianMs.toFixed(3).padStart(8)} ms, ${row.speedup.toFixed(1)}×`);
   }
 
-  const gumbelFigures = benchGumbelMix(device, { timing: trainingTiming });
+  const gumbelFigures = benchGumbelMix(device, { timing, batch: gumbelBatch });
   const withLimit = (figure: BandwidthFigure) => againstLimit(figure.gbPerSecond, limit.gbPerSecond);
   const gumbel = { ...gumbelFigures, weightedSumLimit: withLimit(gumbelFigures.weightedSum),
                    weightedSumBackwardLimit: withLimit(gumbelFigures.weightedSumBackward) };
@@ -103,14 +102,14 @@ export function benchTrainingKernels(device: Device, log: (line: string) => void
       `(${gumbel.weightedSumLimit.ratio.toFixed(2)}× copy), ` +
       `backward ${gumbel.weightedSumBackward.gbPerSecond.toFixed(1)} GB/s`);
 
-  const propagationFigure = benchPropagation(device, {}, trainingTiming);
+  const propagationFigure = benchPropagation(device, graph, timing);
   const propagation = { ...propagationFigure, limit: againstLimit(propagationFigure.gbPerSecond, limit.gbPerSecond) };
   log(`  propagation Â·X                   ${propagation.gbPerSecond.toFixed(1).padStart(7)} GB/s ` +
       `(${propagation.limit.ratio.toFixed(2)}× copy)`);
 
   let gemm: GemmFigures | undefined;
   if (device === "cpu") {
-    gemm = gemmFigures(benchGemm());
+    gemm = gemmFigures(benchGemm(gemmOptions));
     for (const p of gemm.products) {
       log(`  GEMM ${`${p.m}×${p.n}×${p.k}`.padEnd(12)} ${p.pass.padEnd(16)} ` +
           `${p.builtinGflops.toFixed(1).padStart(6)} GFLOP/s` +
@@ -124,7 +123,7 @@ export function benchTrainingKernels(device: Device, log: (line: string) => void
     name: deviceName(device),
     date: new Date().toISOString(),
     host: hostDescription(),
-    limit: { ...limit, kind: copyLimitKind(device), bufferBytes: copyBufferBytes },
+    limit: { ...limit, kind: copyLimitKind(device), bufferBytes: profile.copyBytes },
     chain, gumbel, propagation,
     ...(gemm === undefined ? {} : { gemm }),
   };

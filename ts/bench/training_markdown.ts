@@ -3,17 +3,11 @@
  * can read, with every target and whether it is met.
  */
 import { describeRun } from "./machine.js";
+import { markdownTable, metCell, targetsMarkdown } from "./markdown_table.js";
 import { trainingTargets } from "./targets.js";
 import type { TrainingBenchResults, TrainingDeviceFigures } from "./training_figures.js";
 
 const fixed = (value: number, digits = 1) => value.toFixed(digits);
-const metCell = (met: boolean | undefined) => (met === undefined ? "-" : met ? "yes" : "**no**");
-
-// `align` has one letter per column: "l" for text, "r" for figures.
-function table(header: string[], align: string, rows: string[][]): string[] {
-  const rule = header.map((_, c) => (align[c] === "r" ? "--:" : "---"));
-  return [`| ${header.join(" | ")} |`, `| ${rule.join(" | ")} |`, ...rows.map((row) => `| ${row.join(" | ")} |`), ""];
-}
 
 function deviceSection(section: TrainingDeviceFigures, note: string): string[] {
   const limit = section.limit;
@@ -31,21 +25,21 @@ function deviceSection(section: TrainingDeviceFigures, note: string): string[] {
       "on the default thread count. Speedup: step-by-step median / precomposed median (the target's figure); " +
       "of fastest runs: the same of the minimum times, less moved by other load on a shared machine.",
     "",
-    ...table(["rows", "precomposed ms", "GB/s", "× copy", "step-by-step ms", "speedup", "of fastest runs",
-              "MACs per row (pre / step)"], "lrrrrrrr",
-             [...chain.classes, chain.spread].map((row) => [
-               row.rows, fixed(row.precomposed.medianMs, 3), fixed(row.precomposed.gbPerSecond),
-               fixed(row.precomposed.gbPerSecond / limit.gbPerSecond, 2), fixed(row.stepwise.medianMs, 3),
-               `${fixed(row.speedup)}×`, `${fixed(row.speedupOfFastest)}×`,
-               `${fixed(row.precomposed.macsPerRow, 0)} / ${fixed(row.stepwise.macsPerRow, 0)}`,
-             ])),
+    ...markdownTable(["rows", "precomposed ms", "GB/s", "× copy", "step-by-step ms", "speedup", "of fastest runs",
+                      "MACs per row (pre / step)"], "lrrrrrrr",
+                     [...chain.classes, chain.spread].map((row) => [
+                       row.rows, fixed(row.precomposed.medianMs, 3), fixed(row.precomposed.gbPerSecond),
+                       fixed(row.precomposed.gbPerSecond / limit.gbPerSecond, 2), fixed(row.stepwise.medianMs, 3),
+                       `${fixed(row.speedup)}×`, `${fixed(row.speedupOfFastest)}×`,
+                       `${fixed(row.precomposed.macsPerRow, 0)} / ${fixed(row.stepwise.macsPerRow, 0)}`,
+                     ])),
     `precomposeChain ${fixed(chain.precomposeMs, 3)} ms; chainBackward (spread rows) ${fixed(chain.backwardMs, 2)} ms.`,
     "",
     `### Gumbel mixture (B = ${gumbel.shape.batch}, F = ${gumbel.shape.fields}, ` +
       `dims {${gumbel.shape.dims.join(", ")}}` +
       `${gumbel.shape.shared ? " shared" : ""}, D = ${gumbel.shape.dim})`,
     "",
-    ...table(["op", "median ms", "effective MB", "GB/s", "× copy", "GFLOP/s"], "lrrrrr", [
+    ...markdownTable(["op", "median ms", "effective MB", "GB/s", "× copy", "GFLOP/s"], "lrrrrr", [
       ["weightedSum (the mix)", fixed(gumbel.weightedSum.medianMs, 3), fixed(gumbel.weightedSum.effectiveBytes / 1e6),
        fixed(gumbel.weightedSum.gbPerSecond), fixed(gumbel.weightedSumLimit.ratio, 2), ""],
       ["weightedSumBackward", fixed(gumbel.weightedSumBackward.medianMs, 3),
@@ -60,7 +54,7 @@ function deviceSection(section: TrainingDeviceFigures, note: string): string[] {
     `### Sparse propagation (N = ${propagation.numNodes}, nnz = ${propagation.nnz}, D = ${propagation.dim}, ` +
       `max degree ${propagation.maxDegree})`,
     "",
-    ...table(["path", "median ms", "effective MB", "GB/s", "× copy"], "lrrrr", [
+    ...markdownTable(["path", "median ms", "effective MB", "GB/s", "× copy"], "lrrrr", [
       ["propagate(Â, X)", fixed(propagation.medianMs, 3), fixed(propagation.bytes / 1e6),
        fixed(propagation.gbPerSecond), fixed(propagation.limit.ratio, 2)],
       ["store: lookup of every row", fixed(propagation.store.lookupMs, 3), "", "", ""],
@@ -71,14 +65,13 @@ function deviceSection(section: TrainingDeviceFigures, note: string): string[] {
     const against = gemm.openblas ? ` against OpenBLAS ${gemm.openblasCore ?? ""}` : "";
     lines.push(`### GEMM (builtin ${gemm.kernel}${against})`, "");
     if (gemm.note !== undefined) lines.push(gemm.note, "");
-    lines.push(...table(["layer", "pass", "m×n×k", "threads", "builtin GFLOP/s", "OpenBLAS GFLOP/s", "ratio", "met"],
-                        "llrrrrrl",
-                        gemm.products.map((p) => [
-                          p.layer, p.pass, `${p.m}×${p.n}×${p.k}`, String(p.threads), fixed(p.builtinGflops),
-                          p.openblasGflops === undefined ? "-" : fixed(p.openblasGflops),
-                          p.ratio === undefined ? "-" : fixed(p.ratio, 3),
-                          p.ratio === undefined ? "-" : metCell(p.ratio >= trainingTargets.gemm.minRatio),
-                        ])));
+    const header = ["layer", "pass", "m×n×k", "threads", "builtin GFLOP/s", "OpenBLAS GFLOP/s", "ratio", "met"];
+    lines.push(...markdownTable(header, "llrrrrrl", gemm.products.map((p) => [
+      p.layer, p.pass, `${p.m}×${p.n}×${p.k}`, String(p.threads), fixed(p.builtinGflops),
+      p.openblasGflops === undefined ? "-" : fixed(p.openblasGflops),
+      p.ratio === undefined ? "-" : fixed(p.ratio, 3),
+      p.ratio === undefined ? "-" : metCell(p.ratio >= trainingTargets.gemm.minRatio),
+    ])));
     if (gemm.aggregateRatio !== undefined) {
       lines.push(`All products together (Σ flops / Σ time): builtin ${fixed(gemm.aggregateRatio, 2)}× OpenBLAS.`, "");
     }
@@ -91,7 +84,7 @@ export function trainingResultsMarkdown(results: TrainingBenchResults): string {
   const lines = [
     "# Core training kernels",
     "",
-    "Written by `npm run bench` (ts/bench/main.ts, ts/bench/training_kernels.ts); the same figures are in " +
+    "Written by `npm run bench:kernels` (ts/bench/main.ts, ts/bench/training_kernels.ts); the same figures are in " +
       "training_kernels.json. Times are medians of repeated synchronous calls " +
       `(at least ${String(results.timing.minRuns)} runs and ${String(results.timing.minSeconds)} s per path); ` +
       "GB/s are effective bytes over the median time, read against a large copy measured in the same run.",
@@ -100,9 +93,7 @@ export function trainingResultsMarkdown(results: TrainingBenchResults): string {
     "",
     "## Targets (reported, not asserted)",
     "",
-    ...table(["target", "device", "required", "reached", "met"], "lllll", sections.flatMap((section) =>
-      section.targets.map((t) => [t.name, t.device, t.required,
-                                   t.note === undefined ? t.reached : `${t.reached}; ${t.note}`, metCell(t.met)]))),
+    ...targetsMarkdown(sections.flatMap((section) => section.targets)),
     ...deviceSection(results.cpu, ""),
   ];
   if (results.cuda !== undefined) {
