@@ -179,6 +179,16 @@ export {
 export { ratingBaselines, type BaselineMetrics, type RatingBaselines } from "./training/rating_baselines.js";
 export { runRatingExperiment, type RatingExperimentOptions, type RatingExperimentResult } from "./training/rating_experiment.js";
 export { loadTraining, saveTraining, type TrainingState } from "./training/training_checkpoint.js";
+export {
+  moduleSnapshot,
+  nestSnapshots,
+  optimizerSnapshot,
+  restoreModule,
+  restoreOptimizer,
+  snapshotPart,
+  snapshotTensor,
+  type StateSnapshot,
+} from "./training/state_snapshot.js";
 export { propagateEmbedding, propagateRows } from "./autograd/ops/propagation_op.js";
 export { gatherRows } from "./autograd/ops/gather_rows_op.js";
 export { BprSampler, itemsByUser, type BprBatch, type BprSamplerOptions, type ItemsByUser } from "./models/bpr_sampling.js";
@@ -212,14 +222,18 @@ export { search } from "./search/search.js";
 export { constrainPlanToBudget, resolveBudget } from "./search/budget.js";
 export type {
   Budget,
+  SearchCheckpointing,
   SearchData,
   SearchEvent,
   SearchMethod,
   SearchOptions,
   SearchProgress,
   SearchResult,
+  SearchSnapshot,
   SearchTask,
 } from "./search/search_types.js";
+export { loadSearchSnapshot, saveSearchSnapshot } from "./search/search_snapshot.js";
+export { YieldPoint, type YieldPointOptions } from "./search/yield_point.js";
 export { actionToSizes, ScallController, type ScallControllerOptions } from "./search/scall/scall.js";
 export {
   allocateSizes,
@@ -271,3 +285,6 @@ export {
 export { RunningFrequency } from "./search/esapn/running_frequency.js";
 export { enlargeRows } from "./search/esapn/enlarge.js";
 export { runEsapnStream, type EsapnStreamOptions, type EsapnStreamResult } from "./search/esapn/esapn.js";
+export { renderReport, writeReport } from "./report/report.js";
+export { reportRun } from "./report/report_run.js";
+export type { ReportInput, ReportRun } from "./report/report_types.js";

@@ -1,6 +1,6 @@
 /**
  * The `mixdim` command as a user runs it: `node dist/cli/main.js ...` (dist is what `npm ci`
- * builds; it is rebuilt here when missing or older than the CLI's sources), not a TTY, so
+ * builds; it is rebuilt here when missing or older than any source in ts/), not a TTY, so
  * progress is plain lines on stderr and the result is on stdout.
  */
 import { spawn, spawnSync } from "node:child_process";
@@ -12,6 +12,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 
 import { loadCheckpoint } from "../../ts/checkpoint/checkpoint.js";
 import { readSafetensors } from "../../ts/checkpoint/safetensors.js";
+import { loadSearchSnapshot } from "../../ts/search/search_snapshot.js";
 import { searchMethods } from "../../ts/search/search_methods.js";
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
@@ -19,11 +20,13 @@ const main = path.join(repo, "dist/cli/main.js");
 const mlDir = path.resolve(repo, "../shared/data/ml-100k");
 
 function newestSource(dir: string): number {
-  return Math.max(...readdirSync(dir).filter((f) => f.endsWith(".ts")).map((f) => statSync(path.join(dir, f)).mtimeMs));
+  return Math.max(...readdirSync(dir, { recursive: true, encoding: "utf8" }).filter((f) => f.endsWith(".ts"))
+    .map((f) => statSync(path.join(dir, f)).mtimeMs));
 }
 
 beforeAll(() => {
-  const sources = Math.max(newestSource(path.join(repo, "ts/cli")), newestSource(path.join(repo, "ts/export")));
+  // The CLI runs the search methods too: any source newer than dist rebuilds it.
+  const sources = newestSource(path.join(repo, "ts"));
   if (!existsSync(main) || statSync(main).mtimeMs < sources) {
     spawnSync("npx", ["tsc", "-p", "tsconfig.json"], { cwd: repo, stdio: "ignore" });
   }
@@ -205,6 +208,38 @@ describe("Ctrl-C", () => {
     };
     expect(metrics(resumed)).toEqual(metrics(whole));
   }, 60_000);
+
+  it("stops DARTS mid-search with its snapshot on disk, and --resume ends with the plan of a run never stopped", async () => {
+    const darts = ["search", "--method", "darts", "--limit", "20000", "--set", "hidden=32", "--json"];
+    const checkpoint = path.join(scratch(), "checkpoint");
+    const child = spawn(process.execPath, [main, ...darts, "--checkpoint", checkpoint], { cwd: repo, env: process.env });
+    let stderr = "";
+    const code = await new Promise<number | null>((resolve) => {
+      child.stderr.on("data", (chunk: Buffer) => {
+        stderr += chunk.toString();
+        if (/^search /m.test(stderr) && !child.killed) child.kill("SIGINT");
+      });
+      child.on("exit", (status) => resolve(status));
+    });
+    expect(code, stderr).toBe(130);
+    expect(stderr.trimEnd().split("\n").at(-1)).toMatch(/^mixdim: interrupted at search \d+\/\d+; checkpoint written to .*; add --resume to continue$/);
+    noStack(stderr);
+    const snapshot = await loadSearchSnapshot(checkpoint);
+    expect(snapshot.method).toBe("darts");
+    const stream = snapshot.state.stream as { passesDone: number; batchesDone: number };
+    expect(stream.passesDone, "stopped in the search pass, not at its end").toBe(0);
+    expect(stream.batchesDone).toBeGreaterThan(0);
+    expect(Object.keys(snapshot.tensors).some((name) => name.startsWith("selector.users.alpha."))).toBe(true);
+
+    const resumed = mixdim([...darts, "--checkpoint", checkpoint, "--resume", "--quiet"]);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    const whole = mixdim([...darts, "--quiet"]);
+    const outcome = (run: Run) => {
+      const { plan, metrics: { samplesPerSecond: _, ...metrics } } = JSON.parse(run.stdout) as { plan: unknown; metrics: Record<string, number> };
+      return { plan, metrics };
+    };
+    expect(outcome(resumed)).toEqual(outcome(whole));
+  }, 120_000);
 
   it("--resume without a checkpoint is a usage error", () => {
     const dir = scratch();

@@ -290,8 +290,8 @@ describe("AutoDim through search()", () => {
   it("gives the layer's argmax as its plan, and retrains by inheriting in either order", async () => {
     const seed = testSeed("autodim inherit search");
     const split = ctrSplit(fields.clicks.length, { seed });
-    const searched = searchAutoDim({ candidates, seed, settings: { ...settings, searchEpochs: 1 }, budgetBytes: undefined,
-                                     device: "cpu", signal: undefined }, fields, split.train, split.validation);
+    const searched = await searchAutoDim({ candidates, seed, settings: { ...settings, searchEpochs: 1 }, budgetBytes: undefined,
+                                           device: "cpu" }, fields, split.train, split.validation);
     const chosen = searched.layer.argmax();
     Object.values(searched.plan.tables).forEach((sizes, f) => expect(sizes[0]).toBe(candidates[chosen[f]!]));
     const baseRate = baseRateLogLoss(fields, split.train, split.test);

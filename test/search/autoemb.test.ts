@@ -97,7 +97,7 @@ describe("AutoEmb's controller", () => {
     expect(Array.from(embedding.sizes())).toEqual([2, 2, 4, 8]);
   });
 
-  it("learns on the previous batch only; the recommender on the current one", () => {
+  it("learns on the previous batch only; the recommender on the current one", async () => {
     const numUsers = 12;
     const users = Int32Array.from({ length: 12 }, (_, r) => r);
     const items = Int32Array.from({ length: 12 }, (_, r) => r % 3);
@@ -113,7 +113,7 @@ describe("AutoEmb's controller", () => {
     // One batch: no previous batch, so the controller does not move, but the ids remember their weights.
     const single = autoEmbSelector(setup);
     const weightsBefore = Float32Array.from(single.users.hidden.weight.value.toArray());
-    run(users.subarray(0, 4), single);
+    await run(users.subarray(0, 4), single);
     expect(Array.from(single.users.hidden.weight.value.toArray())).toEqual(Array.from(weightsBefore));
     const remembered = single.users.previousWeights([0, 1, 2, 3, 4]);
     for (let b = 0; b < 4; ++b) expect(remembered.subarray(b * 3, b * 3 + 3).reduce((a, x) => a + x, 0)).toBeCloseTo(1, 5);
@@ -121,7 +121,7 @@ describe("AutoEmb's controller", () => {
     // Two batches: the second starts with a step on the first.
     const twice = autoEmbSelector(setup);
     const start = Float32Array.from(twice.users.hidden.weight.value.toArray());
-    run(users.subarray(0, 8), twice);
+    await run(users.subarray(0, 8), twice);
     expect(maxRelativeError(twice.users.hidden.weight.value.toArray(), start)).toBeGreaterThan(0);
   });
 

@@ -177,7 +177,7 @@ describe("DARTS per id: the soft mixture", () => {
 });
 
 describe("DARTS per id: the stream", () => {
-  it("moves α on the previous batch only, and trains the recommender on the current one", () => {
+  it("moves α on the previous batch only, and trains the recommender on the current one", async () => {
     // Three batches of four with disjoint users: α may move for batches 0 and 1 (each the
     // "previous" batch of the next), never for batch 2 (the last) or for users never seen.
     const numUsers = 14;
@@ -193,7 +193,7 @@ describe("DARTS per id: the stream", () => {
     const everyUser = Int32Array.from({ length: numUsers }, (_, i) => i);
     const rowsBefore = model.users.table.store.readRows(everyUser);
     const frequencies = runningFrequencies(events, order, numUsers, 3);
-    runSoftStream(model, new Adam(model.parameters(), { learningRate: 0.01 }), selector, { ...events, ...frequencies },
+    await runSoftStream(model, new Adam(model.parameters(), { learningRate: 0.01 }), selector, { ...events, ...frequencies },
                   { train: order, test: new Int32Array(0) }, { task: "binary", batchSize: 4 });
     const alpha = selector.users.logits();
     const alphaMoved = (id: number) => alpha.subarray(id * 2, id * 2 + 2).some((x) => x !== 0);

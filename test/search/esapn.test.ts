@@ -250,12 +250,12 @@ describe("EsapnController", () => {
 });
 
 describe("ESAPN search", () => {
-  it("holds training memory to the final plan's while every size only grows (lean), and counts 222/128 of fixed for all sizes", () => {
-    const lean = runEsapnStream(data, { task: "binary", candidates, seed, settings: { batchSize: 200, hidden: 64, policyHidden: 64 } });
+  it("holds training memory to the final plan's while every size only grows (lean), and counts 222/128 of fixed for all sizes", async () => {
+    const lean = await runEsapnStream(data, { task: "binary", candidates, seed, settings: { batchSize: 200, hidden: 64, policyHidden: 64 } });
     expect(lean.metrics.peakTrainingBytes).toBeLessThanOrEqual(1.05 * lean.metrics.planBytes!);
     for (let t = 1; t < lean.bytesByBatch.length; ++t) expect(lean.bytesByBatch[t]!).toBeGreaterThanOrEqual(lean.bytesByBatch[t - 1]!);
     expect(lean.metrics.planBytes).toBeGreaterThan((120 + 80) * 2 * 4);
-    const all = runEsapnStream(data, { task: "binary", candidates, seed,
+    const all = await runEsapnStream(data, { task: "binary", candidates, seed,
                                        settings: { batchSize: 200, hidden: 64, policyHidden: 64, storage: "all-sizes" } });
     expect(all.metrics.peakTrainingBytes).toBe((120 + 80) * 222 * 4);
     expect(all.metrics.peakTrainingBytes! / all.metrics.fixedBytes!).toBeCloseTo(222 / 128, 10);
@@ -277,10 +277,10 @@ describe("ESAPN search", () => {
     });
   }
 
-  it("joins a last batch of one sample to the one before", () => {
+  it("joins a last batch of one sample to the one before", async () => {
     const small = generateSynthetic({ numUsers: 30, numItems: 20, numRatings: 1004, seed: 1 });
     const events: string[] = [];
-    const result = runEsapnStream(small, { task: "binary", candidates: [2, 4, 8], seed,
+    const result = await runEsapnStream(small, { task: "binary", candidates: [2, 4, 8], seed,
                                            settings: { batchSize: 250, hidden: 16, policyHidden: 16 },
                                            report: (e) => events.push(`${e.phase}:${e.total}`) });
     // 753 training rows: 250, 250, 250, 3; 251 test rows: one batch of 251.

@@ -67,7 +67,7 @@ for (const [dataset, file] of Object.entries(files)) {
   }
   const { dataset: ratings } = await loadRatings(file);
   for (const task of ["binary", "multiclass"] as const) {
-    const lean = runEsapnStream(ratings, { task, candidates, seed: 1 });
+    const lean = await runEsapnStream(ratings, { task, candidates, seed: 1 });
     const row: Row = {
       dataset, task, testAccuracy: lean.metrics.testAccuracy!, testLoss: lean.metrics.testLoss!,
       usersRatio: lean.metrics.usersRatio!, itemsRatio: lean.metrics.itemsRatio!,
@@ -75,15 +75,15 @@ for (const [dataset, file] of Object.entries(files)) {
       peakAllocatedBytes: lean.metrics.peakAllocatedBytes!, fixedBytes: lean.metrics.fixedBytes!,
     };
     if (task === "binary") {
-      const all = runEsapnStream(ratings, { task, candidates, seed: 1, settings: { storage: "all-sizes" } });
+      const all = await runEsapnStream(ratings, { task, candidates, seed: 1, settings: { storage: "all-sizes" } });
       row.allSizesBytes = all.metrics.peakTrainingBytes!;
       // Interleaved, so that load from other processes falls on all three alike.
       row.samplesPerSecond = [];
       row.lightSamplesPerSecond = [];
       row.fixedSamplesPerSecond = [];
       for (let r = 0; r < repeats; ++r) {
-        row.samplesPerSecond.push(runEsapnStream(ratings, { task, candidates, seed: 1 }).metrics.samplesPerSecond!);
-        row.lightSamplesPerSecond.push(runEsapnStream(ratings, { task, candidates, seed: 1, settings: { policyHidden: lightHidden } })
+        row.samplesPerSecond.push((await runEsapnStream(ratings, { task, candidates, seed: 1 })).metrics.samplesPerSecond!);
+        row.lightSamplesPerSecond.push((await runEsapnStream(ratings, { task, candidates, seed: 1, settings: { policyHidden: lightHidden } }))
           .metrics.samplesPerSecond!);
         const fixed = runRatingExperiment(ratings, { task, seed: 1, batchSize: 500, learningRate: 1e-3 });
         row.fixedSamplesPerSecond.push(fixed.samplesPerSecond);

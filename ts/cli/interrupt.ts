@@ -1,8 +1,10 @@
 /**
- * Ctrl-C: the first SIGINT aborts the run's AbortSignal, and the run saves what it can and
+ * Ctrl-C: the first SIGINT aborts the run's AbortSignal, and the run saves a checkpoint and
  * ends with one line (exit 130); a second SIGINT quits at once. The handler runs between turns
- * of the event loop, so work that never yields (a search method without an await in its loop)
- * sees the abort only when it next yields or polls the signal after one.
+ * of the event loop: the search methods' loops give it one every ~50 ms of work (their
+ * checkpoint points, ts/search/yield_point.ts) and FIXED's retraining one per batch, so the
+ * abort is seen within a step. The final retraining of a searched plan (evaluatePlan) does not
+ * yield: Ctrl-C during it is seen when it ends, and the checkpoint then holds the finished result.
  */
 import { exitCodes } from "./cli_errors.js";
 

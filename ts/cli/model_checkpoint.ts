@@ -33,7 +33,7 @@ export async function readSavedModel(dir: string): Promise<SavedModel> {
   const found = await findModelCheckpoint(dir);
   const contents = await loadCheckpoint(found);
   if (contents.plan === null || Object.keys(contents.weights).length === 0) {
-    throw new Error(`${found} holds no model weights (an interrupted search saves only its settings; finish it with --resume)`);
+    throw new Error(`${found} holds no model weights (an interrupted search's checkpoint holds none; finish it with --resume)`);
   }
   const trainer = (contents.state as { trainer?: { spec?: RunSpec; task?: SearchTask } } | null)?.trainer;
   return { dir: found, plan: planFromJson(contents.plan, path.join(found, "plan.json")), task: trainer?.task, spec: trainer?.spec, contents };

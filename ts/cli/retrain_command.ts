@@ -11,7 +11,6 @@ import path from "node:path";
 
 import { Command } from "commander";
 
-import { resolveDevice } from "../backend.js";
 import { readPlan } from "../export/plan_export.js";
 import { planBytes, planRatio, type SizePlan } from "../plan/size_plan.js";
 import { evaluatePlan, planTables } from "../search/plan_evaluation.js";
@@ -74,10 +73,7 @@ export async function retrainPlan(plan: SizePlan, data: SearchData, spec: RunSpe
     return { metrics: training.metrics, training };
   }
   io.onProgress({ phase: `retrain (${task})`, step: 0, bytes: planBytes(plan) });
-  const metrics = evaluatePlan(plan, {
-    method: "fixed", data, candidates: plan.candidates, task, device: resolveDevice("cpu"), seed: spec.seed,
-    budgetBytes: undefined, settings: {}, signal: io.signal, report: () => undefined,
-  });
+  const metrics = evaluatePlan(plan, { data, task, seed: spec.seed, settings: {}, signal: io.signal });
   return { metrics };
 }
 

@@ -1,15 +1,18 @@
 /**
  * What Ctrl-C leaves behind: one checkpoint directory (ts/checkpoint/checkpoint.ts) holding the
- * command's settings, so that `--resume` needs no other flag, and, when a model was training,
- * its weights, optimizer state and position (ts/training/training_checkpoint.ts). A search
- * that has no model at hand saves its settings only, and --resume runs it again from the start.
+ * command's settings, so that `--resume` needs no other flag, and the run's state: for FIXED's
+ * retraining on a rating task, the model's weights, optimizer state and position
+ * (ts/training/training_checkpoint.ts); for every other search, the method's snapshot at the
+ * step where it stopped (ts/search/search_snapshot.ts). A run stopped before its first step
+ * saves its settings only, and --resume starts it afresh.
  */
 import path from "node:path";
 
 import { hasCheckpoint, loadCheckpoint, saveCheckpoint } from "../checkpoint/checkpoint.js";
 import { planFromJson } from "../export/plan_export.js";
 import type { SizePlan } from "../plan/size_plan.js";
-import type { Budget, SearchMethod, SearchTask } from "../search/search_types.js";
+import { saveSearchSnapshot, searchSnapshotOf } from "../search/search_snapshot.js";
+import type { Budget, SearchMethod, SearchSnapshot, SearchTask } from "../search/search_types.js";
 import { UsageError } from "./cli_errors.js";
 import type { DataSpec } from "./data_source.js";
 
@@ -31,8 +34,10 @@ export interface SavedRun {
   spec: RunSpec;
   /** The plan being retrained, when a model was saved. */
   plan: SizePlan | null;
-  /** Whether the checkpoint holds a model to continue. */
+  /** Whether the checkpoint holds a model to continue (FIXED's retraining). */
   hasModel: boolean;
+  /** The search's snapshot, when a search method stopped mid-run. */
+  search?: SearchSnapshot;
 }
 
 /** --checkpoint, else <out>/checkpoint, else ./mixdim-checkpoint. */
@@ -45,16 +50,24 @@ export async function saveRunSpec(dir: string, spec: RunSpec): Promise<void> {
   await saveCheckpoint(dir, { plan: null, state: { trainer: { spec }, optimizerSteps: 0, storeSteps: [] }, weights: {}, optimizer: {} });
 }
 
+/** Saves a stopped search's snapshot with the settings beside it. */
+export async function saveSearchRun(dir: string, spec: RunSpec, snapshot: SearchSnapshot): Promise<void> {
+  await saveSearchSnapshot(dir, snapshot, { spec });
+}
+
 export async function readSavedRun(dir: string, command: RunSpec["command"]): Promise<SavedRun> {
   if (!await hasCheckpoint(dir)) throw new UsageError(`--resume: there is no checkpoint in ${dir}`);
   const contents = await loadCheckpoint(dir);
   const spec = (contents.state as { trainer?: { spec?: RunSpec } } | null)?.trainer?.spec;
   if (spec === undefined || typeof spec !== "object") throw new UsageError(`--resume: ${dir} was not written by the mixdim CLI`);
   if (spec.command !== command) throw new UsageError(`--resume: ${dir} holds an interrupted "${spec.command}", not a "${command}"`);
+  const search = searchSnapshotOf(contents);
   return {
     spec,
     plan: contents.plan === null ? null : planFromJson(contents.plan, `${dir}/plan.json`),
-    hasModel: Object.keys(contents.weights).length > 0,
+    // A search snapshot holds tensors too, but no plan: only saveTraining's checkpoints have both.
+    hasModel: contents.plan !== null && Object.keys(contents.weights).length > 0,
+    ...(search === undefined ? {} : { search }),
   };
 }
 

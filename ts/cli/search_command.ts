@@ -1,6 +1,6 @@
 /**
  * mixdim search --method <name> [--data FILE] [--task T] [--candidates 2,4,...] [--budget RATIO |
- * --budget-bytes N] [--seed N] [--out DIR] [--json] [--checkpoint DIR] [--resume]
+ * --budget-bytes N] [--seed N] [--out DIR] [--report FILE] [--json] [--checkpoint DIR] [--resume]
  *
  * Runs one size search and ends with its plan, bytes and metrics (a table, or JSON). Ctrl-C
  * saves a checkpoint (default <out>/checkpoint or ./mixdim-checkpoint) and exits 130; the same
@@ -8,6 +8,8 @@
  */
 import { Command, Option } from "commander";
 
+import { writeReport } from "../report/report.js";
+import { reportRun } from "../report/report_run.js";
 import { searchMethods } from "../search/search_methods.js";
 import type { Budget } from "../search/search_types.js";
 import { UsageError } from "./cli_errors.js";
@@ -32,6 +34,7 @@ interface SearchFlags extends DataFlags, OutputFlags {
   epochs?: number;
   set?: Record<string, string | number | boolean>;
   out?: string;
+  report?: string;
   checkpoint?: string;
   resume?: boolean;
 }
@@ -48,6 +51,7 @@ export function registerSearch(program: Command): void {
     .option("--epochs <n>", "FIXED: passes over the training head (default 1)", parseEpochs)
     .option("--set <key=value>", "a method setting (repeatable), e.g. --set batchSize=250", parseSetting)
     .option("--out <dir>", "write plan.json, result.json and the trained model (model/) here")
+    .option("--report <file>", "write an HTML report here: size against frequency, the search's history, the sizes chosen")
     .option("--checkpoint <dir>", "where Ctrl-C saves (default <out>/checkpoint, else ./mixdim-checkpoint)")
     .option("--resume", "continue the run saved in the checkpoint");
   addOutputOptions(command).action((flags: SearchFlags) => searchAction(flags));
@@ -103,12 +107,16 @@ async function searchAction(flags: SearchFlags): Promise<void> {
       plan: result.plan, spec, task: result.task, metrics: result.metrics, result: resultJson(result, description, true),
       ...(run.training === undefined ? {} : { training: run.training }),
     });
+    if (flags.report !== undefined) {
+      await writeReport(flags.report, { title: `mixdim search: ${result.method} on ${description}`, runs: [reportRun(result, data)] });
+    }
     if (flags.json) {
       process.stdout.write(`${jsonText(written === undefined ? json : { ...json, written })}\n`);
       return;
     }
     const lines = [formatTable([resultRow(result.method, result)]), "", `plan: ${planSummary(result.plan)}`];
     if (written !== undefined) lines.push(`wrote ${Object.values(written).join(", ")}`);
+    if (flags.report !== undefined) lines.push(`wrote ${flags.report}`);
     process.stdout.write(`${lines.join("\n")}\n`);
   } finally {
     reporter.stop();

@@ -2,7 +2,8 @@
  * A search as the CLI runs it: search() with the command's settings, progress and Ctrl-C. For
  * FIXED on a rating task the retraining (all of FIXED's work) runs through plan_training.ts, so
  * that Ctrl-C checkpoints the model and --resume continues it; every other method runs as
- * search() runs it, and an interrupt saves its settings so that --resume runs it again.
+ * search() runs it, and Ctrl-C saves the method's snapshot at the step where it stopped
+ * (SearchOptions.checkpoint), from which --resume continues.
  */
 import { fixedSearchPlan } from "../search/fixed/fixed.js";
 import { planBytes } from "../plan/size_plan.js";
@@ -13,7 +14,7 @@ import type { SearchData, SearchOptions, SearchResult } from "../search/search_t
 import { RunInterrupted } from "./cli_errors.js";
 import { trainPlan, type PlanTraining } from "./plan_training.js";
 import type { ProgressUpdate } from "./progress_reporter.js";
-import { saveRunSpec, type RunSpec, type SavedRun } from "./run_checkpoint.js";
+import { saveRunSpec, saveSearchRun, type RunSpec, type SavedRun } from "./run_checkpoint.js";
 
 export interface SearchIo {
   signal?: AbortSignal;
@@ -31,6 +32,9 @@ export interface SearchRun {
 }
 
 export async function runSearch(spec: RunSpec, data: SearchData, io: SearchIo = {}): Promise<SearchRun> {
+  const dir = io.checkpointDir;
+  let last: ProgressUpdate | undefined;
+  let saved = false;
   const options: SearchOptions = {
     method: spec.method!,
     data,
@@ -40,15 +44,29 @@ export async function runSearch(spec: RunSpec, data: SearchData, io: SearchIo = 
     ...(spec.budget === undefined ? {} : { budget: spec.budget }),
     ...(spec.settings === undefined ? {} : { settings: spec.settings }),
     ...(io.signal === undefined ? {} : { signal: io.signal }),
-    onProgress: (progress) => io.onProgress?.(progress),
+    onProgress: (progress) => {
+      last = progress;
+      io.onProgress?.(progress);
+    },
+    ...(dir === undefined ? {} : {
+      checkpoint: {
+        save: async (snapshot) => {
+          await saveSearchRun(dir, spec, snapshot);
+          saved = true;
+        },
+        ...(io.resume?.search === undefined ? {} : { resume: io.resume.search }),
+      },
+    }),
   };
   try {
     return spec.method === "fixed" ? await searchFixed(options, spec, io) : { result: await search(options) };
   } catch (error) {
-    if (error instanceof RunInterrupted || !io.signal?.aborted || io.checkpointDir === undefined) throw error;
-    await saveRunSpec(io.checkpointDir, spec);
-    throw new RunInterrupted(`interrupted; ${spec.method} cannot continue mid-search, so ${io.checkpointDir} holds its ` +
-                             "settings and --resume runs it again");
+    if (error instanceof RunInterrupted || !io.signal?.aborted || dir === undefined) throw error;
+    // Stopped before the method's first step: the settings are all there is to continue from.
+    if (!saved) await saveRunSpec(dir, spec);
+    const at = last === undefined ? "before the first step"
+      : `at ${last.phase} ${last.step + 1}${last.total === undefined ? "" : `/${last.total}`}`;
+    throw new RunInterrupted(`interrupted ${at}; checkpoint written to ${dir}; add --resume to continue`);
   }
 }
 

@@ -7,7 +7,7 @@
  * fields) leaves the others unchanged: the same seed gives the same ratings with or without
  * fields, and the CSV writer and the in-memory generator agree row for row.
  */
-import { mulberry32, type UniformSource } from "./random.js";
+import { mulberry32, type Mulberry32, type UniformSource } from "./random.js";
 
 /**
  * The seed of stream `stream` under `seed`: the murmur3 32-bit finaliser of a combination of
@@ -22,7 +22,7 @@ export function deriveSeed(seed: number, stream: number): number {
 }
 
 /** The uniform stream number `stream` under `seed`. */
-export function uniformStream(seed: number, stream: number): UniformSource {
+export function uniformStream(seed: number, stream: number): Mulberry32 {
   return mulberry32(deriveSeed(seed, stream));
 }
 
@@ -34,6 +34,19 @@ export class GaussianSource {
 
   constructor(uniform: UniformSource) {
     this.#uniform = uniform;
+  }
+
+  /**
+   * The second draw of the last pair, which the next call returns without drawing (undefined
+   * when the next call draws a pair): with the uniform source's position, what resumes the stream.
+   */
+  get spare(): number | undefined {
+    return this.#hasSpare ? this.#spare : undefined;
+  }
+
+  set spare(value: number | undefined) {
+    this.#hasSpare = value !== undefined;
+    this.#spare = value ?? 0;
   }
 
   next(): number {

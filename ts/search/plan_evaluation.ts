@@ -42,7 +42,7 @@ export function tableFrequencies(data: SearchData, task: SearchTask): Record<str
 }
 
 
-export function evaluatePlan(plan: SizePlan, context: SearchContext): Record<string, number> {
+export function evaluatePlan(plan: SizePlan, context: Pick<SearchContext, "data" | "task" | "seed" | "settings" | "signal">): Record<string, number> {
   const { data, task, seed, settings } = context;
   context.signal?.throwIfAborted();
   if (task === "binary" || task === "multiclass") {

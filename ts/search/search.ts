@@ -3,6 +3,12 @@
  * candidates, task and budget, runs the method, holds the plan to the budget (SCALL meets it by
  * construction; the others are constrained here, see budget.ts), and reports bytes and ratio.
  *
+ * Cancellation and resuming: the method's loop awaits context.checkpoint() between steps, which
+ * yields to the event loop now and then (yield_point.ts) and, once `signal` has aborted the
+ * search, hands the method's state to options.checkpoint.save with the history and the search's
+ * fingerprint (search_snapshot.ts). An abort seen after the method returned saves the outcome
+ * itself, so that resuming then costs nothing.
+ *
  * @example
  * const result = await search({ method: "fixed", data: generateSynthetic({ numUsers: 500, numItems: 300, numRatings: 20_000 }) });
  * result.plan.tables.users;   // each user's size
@@ -15,7 +21,9 @@ import { constrainPlanToBudget, resolveBudget } from "./budget.js";
 import { planTables, tableFrequencies } from "./plan_evaluation.js";
 import type { SearchContext } from "./search_context.js";
 import { searchMethods } from "./search_methods.js";
-import type { SearchEvent, SearchOptions, SearchResult, SearchTask } from "./search_types.js";
+import { finishedOutcome, finishedSnapshot, searchFingerprint } from "./search_snapshot.js";
+import type { SearchCheckpointing, SearchEvent, SearchOptions, SearchResult, SearchTask } from "./search_types.js";
+import { YieldPoint } from "./yield_point.js";
 
 const allMethods = ["fixed", "mde", "darts", "autoemb", "autodim", "esapn", "scall"] as const;
 
@@ -46,15 +54,30 @@ export async function search(options: SearchOptions): Promise<SearchResult> {
   const rows = planTables(data, task);
   const budgetBytes = resolveBudget(options.budget, rows, candidates);
   const history: SearchEvent[] = [];
+  const seed = integerInRange(options.seed ?? 0, "seed", 0, Number.MAX_SAFE_INTEGER);
+  const settings = options.settings ?? {};
+  const checkpointing = checkCheckpointing(options.checkpoint);
+  let fingerprint: string | undefined;
+  const fingerprintNow = () =>
+    fingerprint ??= searchFingerprint({ method: options.method, task, candidates, seed, budgetBytes, settings, data });
+  const resume = checkpointing?.resume;
+  if (resume !== undefined) {
+    if (resume.method !== options.method || resume.fingerprint !== fingerprintNow()) {
+      throw new RangeError(`checkpoint.resume was saved by a different search (method "${resume.method}"); resume it with the ` +
+                           "data, task, candidates, budget, seed and settings it was started with");
+    }
+    history.push(...resume.history);
+  }
+  const yieldPoint = new YieldPoint();
   const context: SearchContext = {
     method: options.method,
     data,
     candidates,
     task,
     device: resolveDevice(options.device ?? "cpu"),
-    seed: integerInRange(options.seed ?? 0, "seed", 0, Number.MAX_SAFE_INTEGER),
+    seed,
     budgetBytes,
-    settings: options.settings ?? {},
+    settings,
     signal: options.signal,
     report: (event) => {
       history.push({ phase: event.phase, step: event.step, bytes: event.bytes,
@@ -62,9 +85,23 @@ export async function search(options: SearchOptions): Promise<SearchResult> {
                      ...(event.accuracy === undefined ? {} : { accuracy: event.accuracy }) });
       options.onProgress?.({ method: options.method, ...event });
     },
+    resume: resume === undefined ? undefined : { state: resume.state, tensors: resume.tensors },
+    checkpoint: async (capture) => {
+      await yieldPoint.turn();
+      if (options.signal?.aborted !== true) return;
+      if (checkpointing !== undefined) {
+        const { state, tensors, events = history.length } = capture();
+        await checkpointing.save({ method: options.method, fingerprint: fingerprintNow(), history: history.slice(0, events),
+                                   state, tensors });
+      }
+      options.signal.throwIfAborted();
+    },
+    eventCount: () => history.length,
   };
   options.signal?.throwIfAborted();
-  const outcome = await method.run(context);
+  const finished = context.resume === undefined ? undefined : finishedOutcome(context.resume);
+  const outcome = finished ?? await method.run(context);
+  if (finished === undefined) await context.checkpoint(() => finishedSnapshot(outcome));
   const plan = budgetBytes === undefined ? outcome.plan
     : constrainPlanToBudget(outcome.plan, budgetBytes, tableFrequencies(data, task));
   return {
@@ -77,4 +114,17 @@ export async function search(options: SearchOptions): Promise<SearchResult> {
     history,
     metrics: outcome.metrics,
   };
+}
+
+function checkCheckpointing(checkpoint: SearchCheckpointing | undefined): SearchCheckpointing | undefined {
+  if (checkpoint === undefined) return undefined;
+  if (typeof checkpoint !== "object" || checkpoint === null || typeof checkpoint.save !== "function") {
+    throw new TypeError("checkpoint must be an object { save(snapshot), resume? }");
+  }
+  const { resume } = checkpoint;
+  if (resume !== undefined && (typeof resume !== "object" || resume === null || typeof resume.state !== "object" ||
+                               typeof resume.tensors !== "object" || !Array.isArray(resume.history))) {
+    throw new TypeError("checkpoint.resume must be a snapshot that checkpoint.save received");
+  }
+  return checkpoint;
 }

@@ -1,10 +1,14 @@
 /**
  * What search() hands a method: the checked options and the shared machinery (progress,
- * history, cancellation). A method returns its plan and its own evaluation; search() then
- * holds the plan to the budget and reports bytes and ratio.
+ * history, cancellation, checkpoints). A method returns its plan and its own evaluation;
+ * search() then holds the plan to the budget and reports bytes and ratio.
+ *
+ * A method's loop awaits checkpoint() between steps, with a function that captures its state
+ * there; when it starts with `resume` it restores that state and continues from that step.
  */
 import type { Device } from "../backend.js";
 import type { SizePlan } from "../plan/size_plan.js";
+import type { StateSnapshot } from "../training/state_snapshot.js";
 import type { SearchData, SearchEvent, SearchMethod, SearchProgress, SearchTask } from "./search_types.js";
 
 export interface SearchContext {
@@ -19,6 +23,27 @@ export interface SearchContext {
   signal: AbortSignal | undefined;
   /** Records an event in the history and tells the caller. */
   report(event: SearchEvent & Omit<SearchProgress, "method">): void;
+  /** The state a checkpoint() of an earlier, aborted run captured: continue from it. Undefined on a fresh start. */
+  resume: StateSnapshot | undefined;
+  /**
+   * A step boundary, where the method's state is whole. Gives the event loop a turn now and then
+   * (yield_point.ts), so that an abort can arrive; once the signal has aborted the search, it
+   * saves capture() through SearchOptions.checkpoint (when given) and throws the signal's
+   * reason. capture is called only then.
+   */
+  checkpoint(capture: () => BoundaryState): Promise<void>;
+  /** Events reported so far: what a BoundaryState captured ahead of time records. */
+  eventCount(): number;
+}
+
+/**
+ * A method's state at a step boundary. A method that checkpoints coarsely (SCALL, per segment)
+ * captures it at the boundary, ahead of time, and hands that capture to every checkpoint() until
+ * the next boundary; `events` (eventCount() at the boundary) then keeps the events reported
+ * since out of the snapshot's history, as the resumed run reports them again.
+ */
+export interface BoundaryState extends StateSnapshot {
+  events?: number;
 }
 
 export interface SearchOutcome {

@@ -5,6 +5,7 @@ import type { DeviceOption } from "../backend.js";
 import type { RatingsDataset } from "../data/dataset.js";
 import type { CategoricalFields } from "../data/synthetic.js";
 import type { SizePlan } from "../plan/size_plan.js";
+import type { StateSnapshot } from "../training/state_snapshot.js";
 
 export type SearchMethod = "fixed" | "mde" | "darts" | "autoemb" | "autodim" | "esapn" | "scall";
 
@@ -41,6 +42,40 @@ export interface SearchEvent {
   bytes: number;
 }
 
+/**
+ * Everything an aborted search needs to continue: the method's state at the step boundary where
+ * it stopped (weights, optimizer and controller state, random-stream positions, its place in
+ * the data) and the events reported until then. Host tensors and JSON; saveSearchSnapshot
+ * writes one to a checkpoint directory.
+ */
+export interface SearchSnapshot extends StateSnapshot {
+  method: SearchMethod;
+  /** SHA-256 of what the search was given (data, task, candidates, budget, seed, settings): only that search resumes it. */
+  fingerprint: string;
+  /** The events reported so far, so that the resumed run's history is the whole run's. */
+  history: SearchEvent[];
+}
+
+/**
+ * Stopping a search with a snapshot and continuing it later. When `signal` aborts a search, its
+ * method stops at the next step boundary (a batch or a step; a segment for SCALL), passes its
+ * state to save() and, once that resolves, search() rejects with the signal's reason. Given that
+ * snapshot as `resume`, the same search continues from the boundary and ends with the plan (and,
+ * on the CPU, the metrics) of a run that was never stopped.
+ *
+ * @example
+ * const controller = new AbortController();
+ * let saved: SearchSnapshot | undefined;
+ * await search({ ...options, signal: controller.signal, checkpoint: { save: async (s) => { saved = s; } } }).catch(() => {});
+ * const result = await search({ ...options, checkpoint: { save: async () => {}, resume: saved } });
+ */
+export interface SearchCheckpointing {
+  /** Receives the snapshot of an aborted search (e.g. saveSearchSnapshot to a directory). */
+  save(snapshot: SearchSnapshot): Promise<void>;
+  /** A snapshot save() received: the search continues from it instead of starting afresh. */
+  resume?: SearchSnapshot;
+}
+
 export interface SearchOptions {
   method: SearchMethod;
   data: SearchData;
@@ -53,6 +88,8 @@ export interface SearchOptions {
   seed?: number;
   onProgress?: (progress: SearchProgress) => void;
   signal?: AbortSignal;
+  /** Save a snapshot when `signal` aborts the search, and continue from one. */
+  checkpoint?: SearchCheckpointing;
   /** Method-specific settings (batch size, epochs, learning rates, …), documented per method. */
   settings?: Record<string, unknown>;
 }

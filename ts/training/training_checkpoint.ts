@@ -15,12 +15,14 @@ export interface TrainingState {
   [key: string]: unknown;
 }
 
-function toTensorData(state: Record<string, Float32Array | Int32Array>): Record<string, TensorData> {
+/** Host tensors as safetensors entries (1-D F32 or I32). */
+export function toTensorData(state: Record<string, Float32Array | Int32Array>): Record<string, TensorData> {
   return Object.fromEntries(Object.entries(state).map(([name, data]): [string, TensorData] =>
     [name, data instanceof Int32Array ? { dtype: "I32", shape: [data.length], data } : { dtype: "F32", shape: [data.length], data }]));
 }
 
-function fromTensorData(tensors: Record<string, TensorData>): ModuleState {
+/** Safetensors entries back as host tensors; only F32 and I32, what mixdim saves. */
+export function fromTensorData(tensors: Record<string, TensorData>): ModuleState {
   const state: ModuleState = {};
   for (const [name, tensor] of Object.entries(tensors)) {
     if (!(tensor.data instanceof Float32Array) && !(tensor.data instanceof Int32Array)) {

@@ -25,6 +25,11 @@
  * unrolledLearningRate 0.01 (ξ), shared true (false: "AutoDim-s"), batchNorm true, dim (D: the
  * largest candidate), tau 1, tauDecay 5e-5, tauMin 0.01, hidden [64, 32] ([] for an FM head),
  * retrain "scratch" | "inherit", retrainEpochs 1.
+ *
+ * Checkpoints are per training step: the supernet (α, the tables, projections, batch norms and
+ * head), the weights' Adam, α's optimizer and the position (epoch, step, validation cursor);
+ * the Gumbel noise is keyed by the step, so the resumed search is bit for bit the uninterrupted
+ * one on the CPU. The retraining ("scratch" or "inherit") starts from its beginning.
  */
 import { bceWithLogits } from "../../autograd/ops/loss_op.js";
 import { backward } from "../../autograd/tape.js";
@@ -34,6 +39,7 @@ import { evaluateCtr, gatherRows, trainCtr, type CtrData } from "../../models/ct
 import { Adam } from "../../optim/adam.js";
 import { planBytes, type SizePlan } from "../../plan/size_plan.js";
 import { Tensor } from "../../tensor.js";
+import { moduleSnapshot, nestSnapshots, optimizerSnapshot, restoreModule, restoreOptimizer, snapshotPart } from "../../training/state_snapshot.js";
 import { evaluatePlan } from "../plan_evaluation.js";
 import type { SearchContext, SearchMethodDefinition, SearchOutcome } from "../search_context.js";
 import { FieldHead, FieldModel } from "./field_model.js";
@@ -53,10 +59,25 @@ export interface AutoDimSearch {
   steps: number;
 }
 
-/** Runs the search (no retraining) on `fields`, training on `train` rows and stepping α on `validation` rows. */
-export function searchAutoDim(context: Pick<SearchContext, "candidates" | "seed" | "settings" | "budgetBytes" | "device" | "signal">
-                                & Partial<Pick<SearchContext, "report">>,
-                              fields: CtrData & { cardinalities: Int32Array }, train: Int32Array, validation: Int32Array): AutoDimSearch {
+/** Where the search stands before a training step: JSON, for a checkpoint. */
+interface AutoDimPosition {
+  epoch: number;
+  /** The first row of the next training batch in the epoch's order. */
+  start: number;
+  /** Steps taken (t). */
+  t: number;
+  /** The next validation batch's first row in the validation order. */
+  next: number;
+}
+
+/**
+ * Runs the search (no retraining) on `fields`, training on `train` rows and stepping α on
+ * `validation` rows; with search()'s checkpoint and resume, it stops and continues per step.
+ */
+export async function searchAutoDim(context: Pick<SearchContext, "candidates" | "seed" | "settings" | "budgetBytes" | "device">
+                                      & Partial<Pick<SearchContext, "report" | "checkpoint" | "resume">>,
+                                    fields: CtrData & { cardinalities: Int32Array }, train: Int32Array,
+                                    validation: Int32Array): Promise<AutoDimSearch> {
   const { settings, seed, candidates } = context;
   const s = (name: string, fallback: number) => numberSetting(settings, name, fallback);
   if (validation.length === 0) throw new RangeError("AutoDim needs validation rows to step α on");
@@ -92,22 +113,29 @@ export function searchAutoDim(context: Pick<SearchContext, "candidates" | "seed"
     const batch = gatherRows(fields, rows);
     return bceWithLogits(model.forward(batch.fields), Tensor.from(batch.clicks, { shape: [rows.length, 1], device: context.device }));
   };
+  let position: AutoDimPosition = { epoch: 0, start: 0, t: 0, next: 0 };
+  if (context.resume !== undefined) {
+    restoreModule(snapshotPart(context.resume, "model"), model, optimizer);
+    restoreOptimizer(snapshotPart(context.resume, "arch"), layer.archOptimizer);
+    position = { ...context.resume.state.position as AutoDimPosition };
+  }
+  const checkpoint = () => context.checkpoint?.(() => nestSnapshots(
+    { model: moduleSnapshot(model, optimizer), arch: optimizerSnapshot(layer.archOptimizer) }, { state: { position } }));
   const validationOrder = shuffleInPlace(validation.slice(), uniformStream(seed, 101));
-  let next = 0;
   const validationBatch = () => {
-    if (next >= validationOrder.length) next = 0;
-    const rows = validationOrder.subarray(next, next + batchSize);
-    next += batchSize;
+    if (position.next >= validationOrder.length) position.next = 0;
+    const rows = validationOrder.subarray(position.next, position.next + batchSize);
+    position.next += batchSize;
     return rows;
   };
 
   const steps = epochs * Math.ceil(train.length / batchSize);
   model.train();
-  let t = 0;
-  for (let epoch = 0; epoch < epochs; ++epoch) {
-    const order = shuffleInPlace(train.slice(), uniformStream(seed, 200 + epoch));
-    for (let start = 0; start < order.length; start += batchSize, ++t) {
-      context.signal?.throwIfAborted();
+  for (; position.epoch < epochs; position = { ...position, epoch: position.epoch + 1, start: 0 }) {
+    const order = shuffleInPlace(train.slice(), uniformStream(seed, 200 + position.epoch));
+    for (; position.start < order.length; position = { ...position, start: position.start + batchSize, t: position.t + 1 }) {
+      await checkpoint();
+      const { start, t } = position;
       const trainRows = order.subarray(start, start + batchSize);
       layer.setStep(t);                                                       // τ_t
       if (layer.isArchStep(t)) {
@@ -123,8 +151,9 @@ export function searchAutoDim(context: Pick<SearchContext, "candidates" | "seed"
       }
     }
   }
+  await checkpoint();
   const plan = context.budgetBytes === undefined ? layer.plan() : layer.planWithinBudget(context.budgetBytes);
-  return { layer, head, model, plan, steps: t };
+  return { layer, head, model, plan, steps: position.t };
 }
 
 async function runAutoDim(context: SearchContext): Promise<SearchOutcome> {
@@ -133,12 +162,11 @@ async function runAutoDim(context: SearchContext): Promise<SearchOutcome> {
   const retrain = typedSetting(context.settings, "retrain", "scratch" as "scratch" | "inherit",
                                (v) => v === "scratch" || v === "inherit", `"scratch" or "inherit"`);
   const split = ctrSplit(fields.clicks.length, { seed: context.seed });
-  const searched = searchAutoDim(context, fields, split.train, split.validation);
+  const searched = await searchAutoDim(context, fields, split.train, split.validation);
   const { plan } = searched;
   context.report({ phase: "plan", step: 0, bytes: planBytes(plan) });
   const probabilities = searched.layer.probabilities();
   const summary = { searchSteps: searched.steps, minChosenProbability: minChosen(probabilities, searched.layer) };
-  context.signal?.throwIfAborted();
   if (retrain === "scratch") return { plan, metrics: { ...evaluatePlan(plan, context), ...summary } };
 
   const model = inheritFromSearch(searched.layer, searched.head, plan, deriveSeed(context.seed, 3));

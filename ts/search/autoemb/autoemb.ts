@@ -17,8 +17,9 @@
  *
  * The budget is met afterwards: search() steps the least frequent ids down until the plan fits
  * (budget.ts). Settings: those of soft_search.ts, plus controllerLearningRate (1e-4),
- * frequencyDim (32), controllerHidden (512).
+ * frequencyDim (32), controllerHidden (512). Checkpoints are per batch (soft_search.ts).
  */
+import { nestSnapshots, snapshotPart } from "../../training/state_snapshot.js";
 import type { SearchContext, SearchMethodDefinition } from "../search_context.js";
 import { numberSetting } from "../settings.js";
 import { runSoftRatingSearch, type PlanningSelector, type SoftSelectorSetup } from "../soft_selection/soft_search.js";
@@ -57,6 +58,11 @@ export function autoEmbSelector(setup: SoftSelectorSetup): PlanningSelector & { 
     },
     bytes: () => users.bytes() + items.bytes(),
     sizes: () => ({ users: users.sizes(), items: items.sizes() }),
+    snapshot: () => nestSnapshots({ users: users.snapshot(), items: items.snapshot() }),
+    restore: (snapshot) => {
+      users.restore(snapshotPart(snapshot, "users"));
+      items.restore(snapshotPart(snapshot, "items"));
+    },
   };
 }
 

@@ -41,6 +41,7 @@ import { Embedding, type MixedDimEmbedding } from "../../modules/mixed_dim_embed
 import { Module } from "../../modules/module.js";
 import { Adam } from "../../optim/adam.js";
 import { describe, Tensor } from "../../tensor.js";
+import { moduleSnapshot, nestSnapshots, restoreModule, snapshotPart, snapshotTensor, type StateSnapshot } from "../../training/state_snapshot.js";
 import { checkCandidates } from "../soft_selection/soft_selection_embedding.js";
 
 export interface AutoEmbControllerOptions {
@@ -166,6 +167,25 @@ export class AutoEmbController extends Module {
   /** Σ_i d_i · 4 over the chosen sizes. */
   bytes(): number {
     return this.#floats * 4;
+  }
+
+  /** The networks, their Adam's state, each id's previous weights and chosen size: for a checkpoint, between steps. */
+  snapshot(): StateSnapshot {
+    return nestSnapshots({ networks: moduleSnapshot(this, this.optimizer) },
+                         { tensors: { previous: this.#previous.slice(), sizes: this.#sizes.slice() } });
+  }
+
+  /** Restores what snapshot() captured into a controller built with the same options. */
+  restore(snapshot: StateSnapshot): void {
+    const previous = snapshotTensor(snapshot, "previous", Float32Array);
+    const sizes = snapshotTensor(snapshot, "sizes", Int32Array);
+    if (previous.length !== this.#previous.length || sizes.length !== this.numIds) {
+      throw new RangeError(`the snapshot holds ${sizes.length} ids but the controller has ${this.numIds}`);
+    }
+    restoreModule(snapshotPart(snapshot, "networks"), this, this.optimizer);
+    this.#previous.set(previous);
+    this.#sizes.set(sizes);
+    this.#floats = sizes.reduce((sum, d) => sum + d, 0);
   }
 
   /** Cuts each row of a MixedDimEmbedding (numIds rows) to its id's chosen size. */

@@ -16,8 +16,9 @@
  *
  * The budget is met afterwards: search() steps the least frequent ids down until the plan fits
  * (budget.ts). Settings: soft_search.ts's on rating streams plus alphaLearningRate (1e-4);
- * darts_per_field.ts's on CTR data.
+ * darts_per_field.ts's on CTR data. Both checkpoint per batch (see those files).
  */
+import { nestSnapshots, snapshotPart } from "../../training/state_snapshot.js";
 import type { SearchContext, SearchMethodDefinition } from "../search_context.js";
 import { numberSetting } from "../settings.js";
 import { runSoftRatingSearch, type PlanningSelector, type SoftSelectorSetup } from "../soft_selection/soft_search.js";
@@ -42,6 +43,11 @@ export function dartsSelector(setup: SoftSelectorSetup): PlanningSelector & { us
     observe: () => {},
     bytes: () => users.bytes() + items.bytes(),
     sizes: () => ({ users: users.sizes(), items: items.sizes() }),
+    snapshot: () => nestSnapshots({ users: users.snapshot(), items: items.snapshot() }),
+    restore: (snapshot) => {
+      users.restore(snapshotPart(snapshot, "users"));
+      items.restore(snapshotPart(snapshot, "items"));
+    },
   };
 }
 

@@ -30,6 +30,7 @@ import { resolveDevice, type Device, type DeviceOption } from "../../backend.js"
 import { Embedding, type MixedDimEmbedding } from "../../modules/mixed_dim_embedding.js";
 import { Adam } from "../../optim/adam.js";
 import { describe } from "../../tensor.js";
+import { moduleSnapshot, nestSnapshots, restoreModule, snapshotPart, snapshotTensor, type StateSnapshot } from "../../training/state_snapshot.js";
 import { checkCandidates } from "../soft_selection/soft_selection_embedding.js";
 
 export interface DartsControllerOptions {
@@ -133,6 +134,21 @@ export class DartsController {
   /** Σ_i d_i · 4 over the argmax sizes. */
   bytes(): number {
     return this.#floats * 4;
+  }
+
+  /** α, its Adam's state and the argmax sizes, for a checkpoint (call it after step(), with no gradient pending). */
+  snapshot(): StateSnapshot {
+    return nestSnapshots({ alpha: moduleSnapshot(this.alpha, this.optimizer) }, { tensors: { sizes: this.#sizes.slice() } });
+  }
+
+  /** Restores what snapshot() captured into a controller built with the same options. */
+  restore(snapshot: StateSnapshot): void {
+    const sizes = snapshotTensor(snapshot, "sizes", Int32Array);
+    if (sizes.length !== this.numIds) throw new RangeError(`snapshot.sizes has ${sizes.length} ids but the controller has ${this.numIds}`);
+    restoreModule(snapshotPart(snapshot, "alpha"), this.alpha, this.optimizer);
+    this.#sizes.set(sizes);
+    this.#floats = sizes.reduce((sum, d) => sum + d, 0);
+    this.#pending = [];
   }
 
   /**

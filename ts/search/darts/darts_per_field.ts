@@ -18,6 +18,11 @@
  * Settings: batchSize (256), epochs (1), learningRate of the weights (0.01, as evaluatePlan's
  * retrain), alphaLearningRate (1e-3, Hetu's), dim D (the largest candidate), head ("deepfm" or
  * "fm"), hidden (the deep tower, [64, 32]), evaluatePlan (true).
+ *
+ * Checkpoints are per training batch: the supernet with α, both Adams, and the position (epoch,
+ * batch, which shuffle of the validation rows is in use and how far into it). Resumed, the
+ * search is bit for bit the uninterrupted one on the CPU; the retraining of the plan
+ * (evaluatePlan) starts from its beginning.
  */
 import { plus } from "../../autograd/ops/arithmetic_op.js";
 import { reshapeOp } from "../../autograd/ops/gumbel_mixture_op.js";
@@ -37,6 +42,7 @@ import { Module } from "../../modules/module.js";
 import { Adam } from "../../optim/adam.js";
 import { planBytes } from "../../plan/size_plan.js";
 import { Tensor } from "../../tensor.js";
+import { moduleSnapshot, nestSnapshots, optimizerSnapshot, restoreModule, restoreOptimizer, snapshotPart } from "../../training/state_snapshot.js";
 import { evaluatePlan } from "../plan_evaluation.js";
 import type { SearchContext, SearchOutcome } from "../search_context.js";
 import { booleanSetting, numberSetting } from "../settings.js";
@@ -110,6 +116,19 @@ function shuffled(rows: Int32Array, seed: number): Int32Array {
   return order;
 }
 
+/** Where the search stands before a training batch: JSON, for a checkpoint. */
+interface FieldSearchPosition {
+  epoch: number;
+  /** The batch of the epoch to train on next. */
+  batch: number;
+  /** Batches trained on over every epoch. */
+  step: number;
+  /** The step whose reshuffle of the validation rows is in use; null for the first shuffle. */
+  validationShuffle: number | null;
+  /** Validation rows of that shuffle used so far. */
+  validationAt: number;
+}
+
 /** Mean BCE of the model on rows of data. */
 function rowsLoss(model: DartsFieldModel, data: CtrData, rows: Int32Array): Variable {
   const batch = gatherRows(data, rows);
@@ -146,22 +165,32 @@ export async function runDartsPerField(context: SearchContext): Promise<SearchOu
   const bytesNow = () => model.mixture.argmax().reduce((sum, m, f) => sum + cardinalities[f]! * candidates[m]! * 4, 0);
 
   model.train();
-  let step = 0;
-  let validation = shuffled(split.validation, deriveSeed(seed, 1000));
-  let validationAt = 0;
-  for (let epoch = 0; epoch < epochs; ++epoch) {
-    const order = shuffled(split.train, deriveSeed(seed, epoch));
+  const { resume } = context;
+  let position: FieldSearchPosition = { epoch: 0, batch: 0, step: 0, validationShuffle: null, validationAt: 0 };
+  if (resume !== undefined) {
+    restoreModule(snapshotPart(resume, "model"), model, weightOptimizer);
+    restoreOptimizer(snapshotPart(resume, "alphaOptimizer"), alphaOptimizer);
+    position = { ...resume.state.position as FieldSearchPosition };
+  }
+  const validationOrder = (shuffle: number | null) =>
+    shuffled(split.validation, shuffle === null ? deriveSeed(seed, 1000) : deriveSeed(seed, 1001 + shuffle));
+  let validation = validationOrder(position.validationShuffle);
+  const checkpoint = () => context.checkpoint(() => nestSnapshots(
+    { model: moduleSnapshot(model, weightOptimizer), alphaOptimizer: optimizerSnapshot(alphaOptimizer) }, { state: { position } }));
+  for (; position.epoch < epochs; position = { ...position, epoch: position.epoch + 1, batch: 0 }) {
+    const order = shuffled(split.train, deriveSeed(seed, position.epoch));
     const bounds = batchBounds(order.length, batchSize);
-    for (let t = 0; t + 1 < bounds.length; ++t, ++step) {
-      context.signal?.throwIfAborted();
+    for (; position.batch + 1 < bounds.length; position = { ...position, batch: position.batch + 1, step: position.step + 1 }) {
+      await checkpoint();
+      const { batch: t, step } = position;
       // α on the next validation batch (reshuffled when the validation rows run out).
-      if (validationAt + 2 > validation.length) {
-        validation = shuffled(split.validation, deriveSeed(seed, 1001 + step));
-        validationAt = 0;
+      if (position.validationAt + 2 > validation.length) {
+        position = { ...position, validationShuffle: step, validationAt: 0 };
+        validation = validationOrder(step);
       }
-      const end = Math.min(validation.length, validationAt + batchSize);
-      const validationRows = validation.subarray(validationAt, validation.length - end === 1 ? validation.length : end);
-      validationAt += validationRows.length;
+      const end = Math.min(validation.length, position.validationAt + batchSize);
+      const validationRows = validation.subarray(position.validationAt, validation.length - end === 1 ? validation.length : end);
+      position = { ...position, validationAt: position.validationAt + validationRows.length };
       alphaOptimizer.zeroGrad();
       backward(rowsLoss(model, fields, validationRows));
       alphaOptimizer.step();
@@ -173,6 +202,7 @@ export async function runDartsPerField(context: SearchContext): Promise<SearchOu
       context.report({ phase: "search", step, total: epochs * (bounds.length - 1), loss: loss.value.toArray()[0]!, bytes: bytesNow() });
     }
   }
+  await checkpoint();
 
   const plan = model.mixture.plan();
   context.report({ phase: "plan", step: 0, bytes: planBytes(plan) });

@@ -25,12 +25,15 @@
 import { backward, noGrad } from "../../autograd/tape.js";
 import { integerInRange, numberInRange, oneOf, optionsObject } from "../../arguments.js";
 import { uniformStream } from "../../data/seeds.js";
-import type { UniformSource } from "../../data/random.js";
+import type { Mulberry32 } from "../../data/random.js";
 import { MixedDimEmbedding } from "../../modules/mixed_dim_embedding.js";
+import type { ModuleState } from "../../modules/module.js";
 import { ProjectionChain } from "../../modules/projection_chain.js";
 import { Adam } from "../../optim/adam.js";
 import type { SizePlan } from "../../plan/size_plan.js";
 import { Tensor } from "../../tensor.js";
+import { moduleSnapshot, nestSnapshots, restoreModule, snapshotPart, snapshotTensor,
+         type StateSnapshot } from "../../training/state_snapshot.js";
 import { enlargeRows } from "./enlarge.js";
 import { LossHistory } from "./loss_history.js";
 import { enlarge, keep, reinforceGradient, SizePolicy } from "./policy.js";
@@ -155,7 +158,7 @@ export class EsapnController {
   readonly storage: EsapnStorage;
   readonly baseline: "mean" | "last";
   readonly #sides: SideSearch[];
-  readonly #random: UniformSource;
+  readonly #random: Mulberry32;
   #previousSamples: number | undefined;
 
   /**
@@ -286,6 +289,36 @@ export class EsapnController {
     }
     this.#previousSamples = undefined;
     return rewardsBySide;
+  }
+
+  /**
+   * Everything the controller has learned and remembers, for a checkpoint: per side the policy and
+   * its Adam, the loss history and the observed batch; the sampling stream's position. (The
+   * tables are the recommender's: checkpoint them with it.)
+   */
+  snapshot(): StateSnapshot {
+    const sides: Record<string, StateSnapshot> = {};
+    for (const side of this.#sides) {
+      const previous: ModuleState = side.previous === undefined ? {}
+        : { previousIds: side.previous.ids.slice(), previousFrequencies: side.previous.frequencies.slice() };
+      sides[side.name] = nestSnapshots({ policy: moduleSnapshot(side.policy, side.optimizer), history: side.history.snapshot() },
+                                       { tensors: previous });
+    }
+    return nestSnapshots(sides, { state: { random: this.#random.state, previousSamples: this.#previousSamples ?? null } });
+  }
+
+  /** Restores what snapshot() captured into a controller built with the same options over the same tables. */
+  restore(snapshot: StateSnapshot): void {
+    for (const side of this.#sides) {
+      const part = snapshotPart(snapshot, side.name);
+      restoreModule(snapshotPart(part, "policy"), side.policy, side.optimizer);
+      side.history.restore(snapshotPart(part, "history"));
+      side.previous = part.tensors.previousIds === undefined ? undefined
+        : { ids: snapshotTensor(part, "previousIds", Int32Array).slice(), frequencies: snapshotTensor(part, "previousFrequencies", Int32Array).slice() };
+    }
+    this.#random.state = integerInRange(snapshot.state.random, "snapshot.state.random", 0, 2 ** 32 - 1);
+    const samples = snapshot.state.previousSamples;
+    this.#previousSamples = samples === null ? undefined : integerInRange(samples, "snapshot.state.previousSamples", 0, 2 ** 31 - 1);
   }
 
   /** Each side's sizes now: the plan so far. */

@@ -33,6 +33,7 @@ import { EsapnController, type EsapnBatch, type EsapnMemory } from "./controller
 import { esapnSettings, type EsapnSettings } from "./esapn_settings.js";
 import { correctPredictions } from "../../training/rating_stream.js";
 import { RunningFrequency } from "./running_frequency.js";
+import { moduleSnapshot, nestSnapshots, restoreModule, snapshotPart, type StateSnapshot } from "../../training/state_snapshot.js";
 
 export interface EsapnStreamOptions {
   task: "binary" | "multiclass";
@@ -40,8 +41,15 @@ export interface EsapnStreamOptions {
   seed?: number;
   device?: SearchContext["device"];
   settings?: Record<string, unknown>;
-  signal?: AbortSignal;
   report?: (event: SearchEvent & Omit<SearchProgress, "method">) => void;
+  /**
+   * Awaited before each batch and after the last, with a function that captures the whole search
+   * there (recommender, optimizer, controller, running frequencies, position): search()'s
+   * checkpoint, which yields to the event loop and stops the loop by throwing.
+   */
+  between?: (capture: () => StateSnapshot) => Promise<void>;
+  /** Continue from what such a capture held, in a run with the same data, options and seed. */
+  resumeFrom?: StateSnapshot;
 }
 
 export interface EsapnStreamResult {
@@ -60,6 +68,26 @@ interface StreamBatch {
   state: EsapnBatch;
 }
 
+/** Where the loop stands between two batches: JSON, for a checkpoint. */
+interface StreamPosition {
+  /** 0: the training head, 1: the test tail. */
+  phase: 0 | 1;
+  /** The next batch's first row in the phase's rows. */
+  begin: number;
+  /** Batches done, both phases. */
+  step: number;
+  /** The phase's right answers, summed loss and seconds so far. */
+  correct: number;
+  lossSum: number;
+  seconds: number;
+  peakAllocatedBytes: number;
+  bytesByBatch: number[];
+  /** The rows [begin, end) of the phase that made the previous batch (the controller learns from it next). */
+  previous?: { phase: 0 | 1; begin: number; end: number };
+  /** The training head's metrics, once it is done. */
+  train?: { accuracy: number; loss: number; samplesPerSecond: number };
+}
+
 /** The per-sample loss of logits against labels: (σ(z) − y)² or cross-entropy, summed (the reference). */
 function lossOf(task: "binary" | "multiclass", logits: Tensor<"float32">, labels: Float32Array | Int32Array,
                 gradient: boolean): LossResult {
@@ -69,17 +97,26 @@ function lossOf(task: "binary" | "multiclass", logits: Tensor<"float32">, labels
     : softmaxCrossEntropyLoss(logits, Tensor.from(labels as Int32Array, { device: logits.device }), options);
 }
 
+/** A batch's end: a last batch of one sample joins the one before it (batch norm needs two). */
+function batchEnd(rows: number, begin: number, batchSize: number): number {
+  return rows - (begin + batchSize) === 1 ? rows : Math.min(begin + batchSize, rows);
+}
+
 /** Batches of a phase: a last batch of one sample joins the one before it. */
 function batchCount(rows: number, batchSize: number): number {
   return rows === 1 ? 1 : Math.floor(rows / batchSize) + (rows % batchSize > 1 ? 1 : 0);
 }
 
-/** ESAPN over a ratings stream: the search loop, shared by search() and the benchmark. */
-export function runEsapnStream(data: SearchData, options: EsapnStreamOptions): EsapnStreamResult {
+/**
+ * ESAPN over a ratings stream: the search loop, shared by search() and the benchmark. With
+ * `between` and `resumeFrom` it stops and continues at batch boundaries, bit for bit on the CPU.
+ */
+export async function runEsapnStream(data: SearchData, options: EsapnStreamOptions): Promise<EsapnStreamResult> {
   const { task, candidates, seed = 0, device = "cpu" } = options;
   const settings: EsapnSettings = esapnSettings(options.settings ?? {});
   if (candidates.length < 2) throw new RangeError(`ESAPN needs at least two candidate sizes, got [${candidates.join(", ")}]`);
   const split = streamSplit(data, { order: settings.order, trainFraction: settings.trainFraction, seed });
+  const phases = [split.train, split.test] as const;
   const labels = task === "binary" ? binaryLabels(data.ratings) : fiveClassLabels(data.ratings);
   const start = (n: number) => new Int32Array(n).fill(candidates[0]!);
   const model = new MlpRecommender({ plan: { candidates, tables: { users: start(data.numUsers), items: start(data.numItems) } },
@@ -94,84 +131,119 @@ export function runEsapnStream(data: SearchData, options: EsapnStreamOptions): E
   });
   const frequencies = { users: new RunningFrequency(data.numUsers), items: new RunningFrequency(data.numItems) };
 
+  const rowsOf = (phase: 0 | 1, begin: number, end: number) => phases[phase].subarray(begin, end);
+  const inputsAt = (rows: Int32Array): Omit<StreamBatch, "state"> => ({
+    users: Int32Array.from(rows, (r) => data.users[r]!),
+    items: Int32Array.from(rows, (r) => data.items[r]!),
+    labels: task === "binary" ? Float32Array.from(rows, (r) => labels[r]!) : Int32Array.from(rows, (r) => labels[r]!),
+  });
   const batchAt = (rows: Int32Array): StreamBatch => {
-    const users = Int32Array.from(rows, (r) => data.users[r]!);
-    const items = Int32Array.from(rows, (r) => data.items[r]!);
-    const batchLabels = task === "binary" ? Float32Array.from(rows, (r) => labels[r]!) : Int32Array.from(rows, (r) => labels[r]!);
-    return { users, items, labels: batchLabels,
-             state: { users: { ids: users, frequencies: frequencies.users.next(users) },
-                      items: { ids: items, frequencies: frequencies.items.next(items) } } };
+    const inputs = inputsAt(rows);
+    return { ...inputs,
+             state: { users: { ids: inputs.users, frequencies: frequencies.users.next(inputs.users) },
+                      items: { ids: inputs.items, frequencies: frequencies.items.next(inputs.items) } } };
   };
-  const forward = (batch: StreamBatch): Variable => model.forward(batch.users, batch.items);
+  const forward = (batch: Pick<StreamBatch, "users" | "items">): Variable => model.forward(batch.users, batch.items);
 
-  const bytesByBatch = new Float64Array(batchCount(split.train.length, settings.batchSize) +
-                                        batchCount(split.test.length, settings.batchSize));
-  const metrics: Record<string, number> = {};
-  let previous: StreamBatch | undefined;
-  let step = 0;
-  let peakAllocatedBytes = 0;
-  for (const [phase, rows] of [["train", split.train], ["test", split.test]] as const) {
-    const started = performance.now();
-    let correct = 0;
-    let lossSum = 0;
-    const total = batchCount(rows.length, settings.batchSize);
-    for (let begin = 0, end = 0; begin < rows.length; begin = end) {
-      options.signal?.throwIfAborted();
-      // A last batch of one sample joins the one before: batch norm needs two.
-      end = rows.length - (begin + settings.batchSize) === 1 ? rows.length : Math.min(begin + settings.batchSize, rows.length);
-      const current = batchAt(rows.subarray(begin, end));
-      // update_controller(previous batch): its loss after the step on it, against each id's past losses.
-      if (previous !== undefined) {
-        const after = noGrad(() => lossOf(task, forward(previous!).value, previous!.labels, false));
-        controller.update(after.perSample!.toArray());
+  let position: StreamPosition = { phase: 0, begin: 0, step: 0, correct: 0, lossSum: 0, seconds: 0, peakAllocatedBytes: 0,
+                                   bytesByBatch: [] };
+  const resume = options.resumeFrom;
+  if (resume !== undefined) {
+    restoreModule(snapshotPart(resume, "model"), model, optimizer);
+    controller.restore(snapshotPart(resume, "controller"));
+    frequencies.users.restore(snapshotPart(resume, "userFrequencies"));
+    frequencies.items.restore(snapshotPart(resume, "itemFrequencies"));
+    position = structuredClone(resume.state.stream as StreamPosition);
+  }
+  // The previous batch's inputs, which the controller's update scores after the step on them.
+  let previous: Omit<StreamBatch, "state"> | undefined = position.previous === undefined ? undefined
+    : inputsAt(rowsOf(position.previous.phase, position.previous.begin, position.previous.end));
+  let started = performance.now();
+  const here = (): StreamPosition => ({ ...position, seconds: position.seconds + (performance.now() - started) / 1000 });
+  const capture = (): StateSnapshot => nestSnapshots({
+    model: moduleSnapshot(model, optimizer), controller: controller.snapshot(),
+    userFrequencies: frequencies.users.snapshot(), itemFrequencies: frequencies.items.snapshot(),
+  }, { state: { stream: here() } });
+
+  for (;;) {
+    await options.between?.(capture);
+    const { phase, begin } = position;
+    const rows = phases[phase];
+    if (begin >= rows.length) {
+      // The phase is done: its metrics, then the next phase (or the end).
+      const seconds = here().seconds;
+      const metrics = { accuracy: rows.length === 0 ? NaN : position.correct / rows.length,
+                        loss: rows.length === 0 ? NaN : position.lossSum / rows.length };
+      if (phase === 1) {
+        position = { ...position, seconds };
+        return finish(position, metrics);
       }
-      // update_RS(current batch): act greedily, enlarge, score before training, step, store the losses.
-      controller.act(current.state);
-      const logits = forward(current);
-      const scored = lossOf(task, logits.value, current.labels, true);
-      correct += correctPredictions(logits.value.toArray(), current.labels, task === "binary" ? 1 : 5);
-      lossSum += scored.loss;
-      optimizer.zeroGrad();
-      backward(logits, scored.grad);
-      optimizer.step();
-      controller.observe(current.state, scored.perSample!.toArray());
-      previous = current;
-
-      const memory = controller.memory();
-      const bytes = memory.bytes;
-      bytesByBatch[step] = bytes;
-      peakAllocatedBytes = Math.max(peakAllocatedBytes, memory.allocatedBytes);
-      step += 1;
-      options.report?.({ phase, step: step - 1, total, loss: lossSum / end, accuracy: correct / end, bytes });
+      position = { ...position, phase: 1, begin: 0, correct: 0, lossSum: 0, seconds: 0,
+                   train: { ...metrics, samplesPerSecond: rows.length / seconds } };
+      started = performance.now();
+      continue;
     }
-    const seconds = (performance.now() - started) / 1000;
-    metrics[`${phase}Accuracy`] = rows.length === 0 ? NaN : correct / rows.length;
-    metrics[`${phase}Loss`] = rows.length === 0 ? NaN : lossSum / rows.length;
-    if (phase === "train") metrics.samplesPerSecond = rows.length / seconds;
+    const end = batchEnd(rows.length, begin, settings.batchSize);
+    const current = batchAt(rows.subarray(begin, end));
+    // update_controller(previous batch): its loss after the step on it, against each id's past losses.
+    if (previous !== undefined) {
+      const after = noGrad(() => lossOf(task, forward(previous!).value, previous!.labels, false));
+      controller.update(after.perSample!.toArray());
+    }
+    // update_RS(current batch): act greedily, enlarge, score before training, step, store the losses.
+    controller.act(current.state);
+    const logits = forward(current);
+    const scored = lossOf(task, logits.value, current.labels, true);
+    const correct = correctPredictions(logits.value.toArray(), current.labels, task === "binary" ? 1 : 5);
+    optimizer.zeroGrad();
+    backward(logits, scored.grad);
+    optimizer.step();
+    controller.observe(current.state, scored.perSample!.toArray());
+    previous = current;
+
+    const memory = controller.memory();
+    position = {
+      ...position, begin: end, step: position.step + 1, correct: position.correct + correct,
+      lossSum: position.lossSum + scored.loss, peakAllocatedBytes: Math.max(position.peakAllocatedBytes, memory.allocatedBytes),
+      bytesByBatch: position.bytesByBatch, previous: { phase, begin, end },
+    };
+    position.bytesByBatch.push(memory.bytes);
+    options.report?.({ phase: phase === 0 ? "train" : "test", step: position.step - 1,
+                       total: batchCount(rows.length, settings.batchSize),
+                       loss: position.lossSum / end, accuracy: position.correct / end, bytes: memory.bytes });
   }
 
-  const plan = controller.plan();
-  const memory = controller.memory();
-  const largest = candidates[candidates.length - 1]!;
-  for (const [name, sizes] of Object.entries(plan.tables)) {
-    metrics[`${name}Ratio`] = sizes.reduce((a, d) => a + d, 0) / (sizes.length * largest);
+  function finish(done: StreamPosition, test: { accuracy: number; loss: number }): EsapnStreamResult {
+    const plan = controller.plan();
+    const memory = controller.memory();
+    const largest = candidates[candidates.length - 1]!;
+    const train = done.train!;
+    const metrics: Record<string, number> = {
+      trainAccuracy: train.accuracy, trainLoss: train.loss, samplesPerSecond: train.samplesPerSecond,
+      testAccuracy: test.accuracy, testLoss: test.loss,
+    };
+    for (const [name, sizes] of Object.entries(plan.tables)) {
+      metrics[`${name}Ratio`] = sizes.reduce((a, d) => a + d, 0) / (sizes.length * largest);
+    }
+    const bytesByBatch = Float64Array.from(done.bytesByBatch);
+    metrics.peakTrainingBytes = bytesByBatch.reduce((a, b) => Math.max(a, b), memory.bytes);
+    metrics.planBytes = planBytes(plan);
+    // What the stores allocated (free slots and growth slack included), whatever the storage mode.
+    metrics.peakAllocatedBytes = done.peakAllocatedBytes;
+    metrics.allSizesBytes = memory.allSizesBytes;
+    metrics.fixedBytes = memory.fixedBytes;
+    return { plan, metrics, bytesByBatch, memory };
   }
-  metrics.peakTrainingBytes = bytesByBatch.reduce((a, b) => Math.max(a, b), memory.bytes);
-  metrics.planBytes = planBytes(plan);
-  // What the stores allocated (free slots and growth slack included), whatever the storage mode.
-  metrics.peakAllocatedBytes = peakAllocatedBytes;
-  metrics.allSizesBytes = memory.allSizesBytes;
-  metrics.fixedBytes = memory.fixedBytes;
-  return { plan, metrics, bytesByBatch: bytesByBatch.subarray(0, step), memory };
 }
 
 async function runEsapn(context: SearchContext): Promise<SearchOutcome> {
   const { task, data } = context;
   if (task !== "binary" && task !== "multiclass") throw new RangeError(`ESAPN takes task "binary" or "multiclass", got "${task}"`);
   const settings = esapnSettings(context.settings);
-  const result = runEsapnStream(data, {
+  const result = await runEsapnStream(data, {
     task, candidates: context.candidates, seed: context.seed, device: context.device, settings: context.settings,
-    signal: context.signal, report: context.report,
+    report: context.report, between: (capture) => context.checkpoint(capture),
+    ...(context.resume === undefined ? {} : { resumeFrom: context.resume }),
   });
   if (!settings.retrain) return { plan: result.plan, metrics: result.metrics };
   const plan = context.budgetBytes === undefined ? result.plan

@@ -5,6 +5,7 @@
  * keeps the later sample's loss and its count grows by one per batch, not per sample.
  */
 import { integerInRange } from "../../arguments.js";
+import { snapshotTensor, type StateSnapshot } from "../../training/state_snapshot.js";
 
 export class LossHistory {
   readonly length: number;
@@ -73,6 +74,27 @@ export class LossHistory {
       out[b] = kept === 0 ? NaN : sum / kept;
     }
     return out;
+  }
+
+  /** Every id's ring of losses, count and last batch, for a checkpoint. */
+  snapshot(): StateSnapshot {
+    return { state: { batch: this.#batch },
+             tensors: { losses: this.#losses.slice(), counts: this.#counts.slice(), stamps: this.#stamps.slice() } };
+  }
+
+  /** Restores what snapshot() captured into a history of the same length T. */
+  restore(snapshot: StateSnapshot): void {
+    const counts = snapshotTensor(snapshot, "counts", Int32Array);
+    const losses = snapshotTensor(snapshot, "losses", Float32Array);
+    const stamps = snapshotTensor(snapshot, "stamps", Int32Array);
+    if (losses.length !== counts.length * this.length || stamps.length !== counts.length) {
+      throw new RangeError(`the snapshot holds ${counts.length} ids' counts but ${losses.length} losses and ${stamps.length} stamps ` +
+                           `(T = ${this.length})`);
+    }
+    this.#losses = losses.slice();
+    this.#counts = counts.slice();
+    this.#stamps = stamps.slice();
+    this.#batch = integerInRange(snapshot.state.batch, "snapshot.state.batch", 0, 2 ** 31 - 1);
   }
 
   /** out[b] = ids[b]'s latest loss (ESAPN's last_loss), NaN with none. */

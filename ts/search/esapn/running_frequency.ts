@@ -5,6 +5,7 @@
  * head into the test tail (the reference restarts them at 1, B §6.1): it is one stream.
  */
 import { integerInRange } from "../../arguments.js";
+import { snapshotTensor, type StateSnapshot } from "../../training/state_snapshot.js";
 
 export class RunningFrequency {
   #counts: Int32Array;
@@ -24,6 +25,16 @@ export class RunningFrequency {
   /** The count of an id so far. */
   count(id: number): number {
     return this.#counts[id] ?? 0;
+  }
+
+  /** Every id's count, for a checkpoint. */
+  snapshot(): StateSnapshot {
+    return { state: {}, tensors: { counts: this.#counts.slice() } };
+  }
+
+  /** Restores what snapshot() captured. */
+  restore(snapshot: StateSnapshot): void {
+    this.#counts = snapshotTensor(snapshot, "counts", Int32Array).slice();
   }
 
   private grow(ids: Int32Array): void {

@@ -22,6 +22,9 @@
  *
  * For your own training loop, mdeSizes(counts, options) gives the same plan from id counts, to
  * resize your MixedDimEmbedding with (there is nothing to step: MDE sizes once, before training).
+ *
+ * Stopped before the retraining, a resumed MDE computes its plan again; stopped during it, it
+ * saves its outcome once the retraining ends (search.ts).
  */
 import { planBytes, type SizePlan } from "../../plan/size_plan.js";
 import { constrainPlanToBudget } from "../budget.js";
@@ -93,6 +96,8 @@ export function mdePlan(context: Pick<SearchContext, "data" | "task" | "candidat
 async function runMde(context: SearchContext): Promise<SearchOutcome> {
   const { plan, alpha } = mdePlan(context);
   context.report({ phase: "plan", step: 0, bytes: planBytes(plan) });
+  // The plan takes milliseconds: stopped here, a resume computes it again (hence no events kept).
+  await context.checkpoint(() => ({ state: {}, tensors: {}, events: 0 }));
   context.report({ phase: "retrain", step: 0, bytes: planBytes(plan) });
   return { plan, metrics: { ...evaluatePlan(plan, context), alpha } };
 }

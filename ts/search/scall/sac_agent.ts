@@ -27,11 +27,15 @@ import { backward, noGrad } from "../../autograd/tape.js";
 import { Variable } from "../../autograd/variable.js";
 import { type Device, type DeviceOption, resolveDevice } from "../../backend.js";
 import { GaussianSource, uniformStream } from "../../data/seeds.js";
-import type { UniformSource } from "../../data/random.js";
+import type { Mulberry32, UniformSource } from "../../data/random.js";
 import { MLP } from "../../modules/mlp.js";
 import { linearCombination } from "../../ops/elementwise.js";
 import { Adam } from "../../optim/adam.js";
 import { Tensor } from "../../tensor.js";
+import {
+  moduleSnapshot, nestSnapshots, optimizerSnapshot, restoreModule, restoreOptimizer, snapshotPart, snapshotTensor,
+  type StateSnapshot,
+} from "../../training/state_snapshot.js";
 
 export interface SacOptions {
   stateDim: number;
@@ -93,6 +97,37 @@ export class ReplayBuffer {
     this.#items.push(transition);
   }
 
+  /** Every transition, oldest first, as [n, ·] tensors and JSON rewards: for a checkpoint. */
+  snapshot(): StateSnapshot {
+    const rows = (pick: (t: Transition) => Float32Array) => {
+      const width = this.#items.length === 0 ? 0 : pick(this.#items[0]!).length;
+      const out = new Float32Array(this.#items.length * width);
+      this.#items.forEach((t, i) => out.set(pick(t), i * width));
+      return out;
+    };
+    return {
+      state: { rewards: this.#items.map((t) => t.reward), done: this.#items.map((t) => t.done === true) },
+      tensors: { states: rows((t) => t.state), actions: rows((t) => t.action), nextStates: rows((t) => t.nextState) },
+    };
+  }
+
+  /** Replaces the contents with what snapshot() captured. */
+  restore(snapshot: StateSnapshot): void {
+    const { rewards, done } = snapshot.state as { rewards: number[]; done: boolean[] };
+    const n = rewards.length;
+    const rows = (name: string) => {
+      const values = snapshotTensor(snapshot, name, Float32Array);
+      const width = n === 0 ? 0 : values.length / n;
+      return (i: number) => values.slice(i * width, (i + 1) * width);
+    };
+    const [states, actions, nextStates] = [rows("states"), rows("actions"), rows("nextStates")];
+    this.#items.length = 0;
+    for (let i = 0; i < n; ++i) {
+      this.push({ state: states(i), action: actions(i), reward: rewards[i]!, nextState: nextStates(i),
+                  ...(done[i] ? { done: true } : {}) });
+    }
+  }
+
   /**
    * `count` transitions drawn with replacement, transition i with probability (i + 1)/(n(n+1)/2):
    * x uniform in [0, n(n+1)/2) falls in i's interval [i(i+1)/2, (i+1)(i+2)/2).
@@ -131,8 +166,9 @@ export class SacAgent {
   readonly buffer: ReplayBuffer;
   readonly #actorOptimizer: Adam;
   readonly #criticOptimizer: Adam;
+  readonly #noiseUniform: Mulberry32;
   readonly #noise: GaussianSource;
-  readonly #replayUniform: UniformSource;
+  readonly #replayUniform: Mulberry32;
 
   /**
    * @example
@@ -166,8 +202,40 @@ export class SacAgent {
       learningRate: numberInRange(opts.criticLearningRate ?? 3e-4, "criticLearningRate", 0, Infinity, true), weightDecay,
     });
     this.buffer = new ReplayBuffer(opts.bufferCapacity ?? 10_000);
-    this.#noise = new GaussianSource(uniformStream(seed, noiseStream));
+    this.#noiseUniform = uniformStream(seed, noiseStream);
+    this.#noise = new GaussianSource(this.#noiseUniform);
     this.#replayUniform = uniformStream(seed, replayStream);
+  }
+
+  /**
+   * The networks, both optimizers, the replay buffer and the positions of the noise and replay
+   * streams: what continues the agent bit for bit (checkpoints). Call it between updates.
+   */
+  snapshot(): StateSnapshot {
+    const { spare } = this.#noise;
+    return nestSnapshots({
+      actor: moduleSnapshot(this.actor, this.#actorOptimizer),
+      critic0: moduleSnapshot(this.critics[0]), critic1: moduleSnapshot(this.critics[1]),
+      target0: moduleSnapshot(this.targetCritics[0]), target1: moduleSnapshot(this.targetCritics[1]),
+      criticOptimizer: optimizerSnapshot(this.#criticOptimizer),
+      buffer: this.buffer.snapshot(),
+    }, { state: { noise: this.#noiseUniform.state, ...(spare === undefined ? {} : { spare }), replay: this.#replayUniform.state } });
+  }
+
+  /** Restores what snapshot() captured into an agent built with the same options. */
+  restore(snapshot: StateSnapshot): void {
+    const part = (name: string) => snapshotPart(snapshot, name);
+    restoreModule(part("actor"), this.actor, this.#actorOptimizer);
+    restoreModule(part("critic0"), this.critics[0]);
+    restoreModule(part("critic1"), this.critics[1]);
+    restoreModule(part("target0"), this.targetCritics[0]);
+    restoreModule(part("target1"), this.targetCritics[1]);
+    restoreOptimizer(part("criticOptimizer"), this.#criticOptimizer);
+    this.buffer.restore(part("buffer"));
+    const { noise, spare, replay } = snapshot.state as { noise: number; spare?: number; replay: number };
+    this.#noiseUniform.state = noise;
+    this.#noise.spare = spare;
+    this.#replayUniform.state = replay;
   }
 
   /** An action in (−1, 1)^A: tanh(μ + σ·ε), or tanh(μ) when deterministic. */

@@ -41,6 +41,14 @@
  * first), so each segment (its graph grows) gets a new model and the previous rows are copied in
  * with writeRows, which truncates or zero-extends exactly as store.resize does; new ids keep
  * their fresh N(0, 0.01) rows, as store.addRows would give them.
+ *
+ * Checkpoints are per segment. Between segments the search holds little: the agent (networks,
+ * Adams, replay buffer, noise and replay stream positions), the previous segment's rows, sizes
+ * and conv_fitness, the carried observation and the test rankings so far. Inside one it also
+ * holds the env models, the deployment model with its Adam, schedule, sampler and early-stopping
+ * rows, so an abort anywhere in segment t saves the state at t's start (captured there) and a
+ * resume runs segment t again from its start, ending bit for bit as an uninterrupted run on the
+ * CPU. At the reference's sizes a segment is minutes of work; that much is lost to an abort.
  */
 import { integerInRange, numberInRange } from "../../arguments.js";
 import { backward } from "../../autograd/tape.js";
@@ -54,7 +62,8 @@ import type { MixedDimEmbedding } from "../../modules/mixed_dim_embedding.js";
 import { Adam } from "../../optim/adam.js";
 import { StepDecay } from "../../optim/step_decay.js";
 import type { SizePlan } from "../../plan/size_plan.js";
-import type { SearchContext, SearchMethodDefinition, SearchOutcome } from "../search_context.js";
+import { nestSnapshots, snapshotPart, snapshotTensor, type StateSnapshot } from "../../training/state_snapshot.js";
+import type { BoundaryState, SearchContext, SearchMethodDefinition, SearchOutcome } from "../search_context.js";
 import { SacAgent } from "./sac_agent.js";
 import {
   alphaRange, limitSizeClasses, rankByFrequency, sampleSizes, type SizeAction, type SizeBudget, type SizeRange,
@@ -315,8 +324,9 @@ interface Trained {
   validation: Ranking;
 }
 
-function trainSegment(segment: SegmentData, sizes: Sizes, warm: SavedRows | undefined, settings: ScallSettings,
-                      context: SearchContext, options: TrainOptions): Trained {
+/** Trains a fresh LightGCN on a segment; `pause` runs between steps (search()'s checkpoint). */
+async function trainSegment(segment: SegmentData, sizes: Sizes, warm: SavedRows | undefined, settings: ScallSettings,
+                            context: SearchContext, options: TrainOptions, pause: () => Promise<void>): Promise<Trained> {
   const model = new LightGCN({ plan: planOf(sizes), interactions: segment.graph, seed: options.seed, device: context.device });
   if (warm !== undefined) warmStart(model, warm);
   const sampler = new BprSampler({
@@ -330,7 +340,7 @@ function trainSegment(segment: SegmentData, sizes: Sizes, warm: SavedRows | unde
   let best: { validation: Ranking; rows: SavedRows } | undefined;
   let sinceBest = 0;
   for (let step = 1; step <= steps; ++step) {
-    context.signal?.throwIfAborted();
+    await pause();
     optimizer.zeroGrad();
     backward(model.loss(sampler.sample(settings.batchSize)));
     optimizer.step();
@@ -374,6 +384,28 @@ interface Observation {
   totalParams: number;
 }
 
+/** The segment trained last, as the next one needs it: the segment, its table's rows, conv_fitness and sizes. */
+interface PreviousSegment {
+  segment: SegmentData;
+  rows: SavedRows;
+  convFitness: number;
+  sizes: Sizes;
+}
+
+/** The search between two segments, besides the agent: JSON values and tensors for a checkpoint. */
+function segmentBoundary(index: number, previous: PreviousSegment | undefined, seen: Observation | undefined, tested: Ranking[],
+                         envStepsRun: number): StateSnapshot {
+  const state: Record<string, unknown> = { segment: index, tested, envStepsRun };
+  if (seen !== undefined) {
+    state.seen = { ...seen, userMean: Array.from(seen.userMean), itemMean: Array.from(seen.itemMean),
+                   userShares: Array.from(seen.userShares), itemShares: Array.from(seen.itemShares) };
+  }
+  if (previous === undefined) return { state, tensors: {} };
+  const { rows } = previous;
+  state.previous = { convFitness: previous.convFitness, numUsers: rows.numUsers, numItems: rows.numItems, width: rows.width };
+  return { state, tensors: { "previous.rows": rows.rows, "previous.users": previous.sizes.users, "previous.items": previous.sizes.items } };
+}
+
 async function runScall(context: SearchContext): Promise<SearchOutcome> {
   if (context.task !== "implicit") throw new RangeError(`SCALL takes task "implicit", got "${context.task}"`);
   const range: SizeRange = { minSize: context.candidates[0]!, maxSize: context.candidates[context.candidates.length - 1]! };
@@ -407,14 +439,42 @@ async function runScall(context: SearchContext): Promise<SearchOutcome> {
   };
   const bytesOf = (sizes: Sizes) => 4 * (sizes.users.reduce((a, b) => a + b, 0) + sizes.items.reduce((a, b) => a + b, 0));
 
-  let previous: { segment: SegmentData; trained: Trained; sizes: Sizes } | undefined;
+  let previous: PreviousSegment | undefined;
   let seen: Observation | undefined;
-  const tested: Ranking[] = [];
+  let tested: Ranking[] = [];
   let envStepsRun = 0;
-  for (const [index, raw] of segments.entries()) {
-    await new Promise((resolve) => setImmediate(resolve));
-    context.signal?.throwIfAborted();
-    const segment = segmentData(stream.dataset, raw, index === segments.length - 1);
+  let first = 0;
+  const { resume } = context;
+  if (resume !== undefined) {
+    agent.restore(snapshotPart(resume, "agent"));
+    const saved = resume.state as { segment: number; tested: Ranking[]; envStepsRun: number; seen?: Observation;
+                                    previous?: { convFitness: number; numUsers: number; numItems: number; width: number } };
+    ({ segment: first, tested, envStepsRun } = saved);
+    if (saved.seen !== undefined) {
+      seen = { ...saved.seen, userMean: Float64Array.from(saved.seen.userMean), itemMean: Float64Array.from(saved.seen.itemMean) };
+    }
+    if (saved.previous !== undefined) {
+      const { convFitness, numUsers, numItems, width: rowWidth } = saved.previous;
+      previous = {
+        segment: segmentData(stream.dataset, segments[first - 1]!, first - 1 === segments.length - 1),
+        rows: { numUsers, numItems, width: rowWidth, rows: snapshotTensor(resume, "previous.rows", Float32Array) },
+        convFitness,
+        sizes: { users: snapshotTensor(resume, "previous.users", Int32Array), items: snapshotTensor(resume, "previous.items", Int32Array) },
+      };
+    }
+  }
+  // Per segment (the file's comment): every checkpoint in a segment saves the state captured at
+  // its start. `tested`, `seen` and `previous` are replaced, never changed, so a capture keeps them.
+  let boundary: BoundaryState | undefined;
+  const pause = () => context.checkpoint(() => boundary!);
+  const atBoundary = (index: number) => {
+    boundary = { ...nestSnapshots({ agent: agent.snapshot() }, segmentBoundary(index, previous, seen, tested, envStepsRun)),
+                 events: context.eventCount() };
+    return pause();
+  };
+  for (let index = first; index < segments.length; ++index) {
+    await atBoundary(index);
+    const segment = segmentData(stream.dataset, segments[index]!, index === segments.length - 1);
     let sizes: Sizes;
     if (previous === undefined || seen === undefined) {
       const uniform = uniformSizes(segment.numUsers, segment.numItems, budgetFor(segment.numUsers + segment.numItems), range);
@@ -429,13 +489,13 @@ async function runScall(context: SearchContext): Promise<SearchOutcome> {
       let state = stateOf(last.segment, seen);
       const ratios: number[] = [];
       for (let step = 0; step < settings.envSteps; ++step) {
-        context.signal?.throwIfAborted();
+        await pause();
         const action = agent.act(state);
         const sizeAction = actionToSizes(action);
         const { sizes: trial, sampled } = sizesFor(last.segment, sizeAction);
-        const env = trainSegment(last.segment, trial, undefined, settings, context,
-                                 { steps: settings.envTrainSteps, seed: context.seed + 7919 * (envStepsRun + 1) });
-        const conv = last.trained.convFitness;
+        const env = await trainSegment(last.segment, trial, undefined, settings, context,
+                                       { steps: settings.envTrainSteps, seed: context.seed + 7919 * (envStepsRun + 1) }, pause);
+        const conv = last.convFitness;
         const reward = conv > 0 ? env.validation.fitness / conv : 1;
         const [userMean, itemMean] = meanEmbeddings(env.model, width);
         const next: Observation = { reward, userMean, itemMean, action: sizeAction, userShares: sampled.userShares,
@@ -461,16 +521,17 @@ async function runScall(context: SearchContext): Promise<SearchOutcome> {
       seen = { ...seen, action, userShares: deployed.sampled.userShares, itemShares: deployed.sampled.itemShares,
                totalParams: deployed.sampled.totalParams };
     }
-    const trained = trainSegment(segment, sizes, previous === undefined ? undefined : saveRows(previous.trained.model),
-                                 settings, context, { steps: settings.trainSteps, evalEvery: settings.evalEvery,
-                                                      patience: settings.patience, convAt: settings.envTrainSteps, seed: context.seed + index });
+    const trained = await trainSegment(segment, sizes, previous?.rows, settings, context,
+                                       { steps: settings.trainSteps, evalEvery: settings.evalEvery, patience: settings.patience,
+                                         convAt: settings.envTrainSteps, seed: context.seed + index }, pause);
     const [userMean, itemMean] = meanEmbeddings(trained.model, width);
     seen = { ...seen, userMean, itemMean };
     const test = rank(trained.model, segment, segment.test);
-    tested.push(test);
+    tested = [...tested, test];
     context.report({ phase: `segment ${index}`, step: index, total: segments.length, bytes: bytesOf(sizes) });
-    previous = { segment, trained, sizes };
+    previous = { segment, rows: saveRows(trained.model), convFitness: trained.convFitness, sizes };
   }
+  await atBoundary(segments.length);
 
   // The last segment's table covers every id: map its sizes back to the data set's ids.
   const final = previous!;

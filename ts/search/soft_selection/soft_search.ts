@@ -14,16 +14,23 @@
  * Settings (all optional): batchSize (250), learningRate of the recommender (5e-4; the same
  * defaults as the FIXED protocol's runRatingExperiment), epochs over the head (1), dim D (the
  * largest candidate), hidden (512), initStd (0.01), evaluatePlan (true; false skips the retrain).
+ *
+ * Checkpoints are per batch: the recommender and its Adam, the selector (α and its Adam, or
+ * the controllers, their Adams and each id's previous weights) and the stream's position. A
+ * resumed search gives the plan and the metrics of an uninterrupted one, bit for bit on the
+ * CPU. The retraining of the plan (evaluatePlan) is not cut into steps: after the last batch,
+ * a resume starts it from the beginning.
  */
 import type { Device } from "../../backend.js";
 import { streamSplit } from "../../data/splits.js";
 import { Adam } from "../../optim/adam.js";
 import { planBytes, type SizePlan } from "../../plan/size_plan.js";
 import type { RatingTask } from "../../training/rating_stream.js";
+import { moduleSnapshot, nestSnapshots, restoreModule, snapshotPart, type StateSnapshot } from "../../training/state_snapshot.js";
 import { evaluatePlan } from "../plan_evaluation.js";
 import type { SearchContext, SearchOutcome } from "../search_context.js";
 import { SoftSelectionRecommender } from "./soft_recommender.js";
-import { runningFrequencies, runSoftStream, type SoftSelector } from "./soft_stream.js";
+import { runningFrequencies, runSoftStream, type SoftSelector, type SoftStreamPosition } from "./soft_stream.js";
 import { booleanSetting, numberSetting } from "../settings.js";
 
 /** What a method gets to build its selector from. */
@@ -39,9 +46,13 @@ export interface SoftSelectorSetup {
   settings: Record<string, unknown>;
 }
 
-/** A selector that can also say, at the end, each id's chosen size. */
+/** A selector that can also say, at the end, each id's chosen size, and be checkpointed. */
 export interface PlanningSelector extends SoftSelector {
   sizes(): { users: Int32Array; items: Int32Array };
+  /** Everything the selector has learned and remembered (checkpoints). */
+  snapshot(): StateSnapshot;
+  /** Restores what snapshot() captured into a selector built with the same setup. */
+  restore(snapshot: StateSnapshot): void;
 }
 
 export async function runSoftRatingSearch(context: SearchContext,
@@ -70,11 +81,18 @@ export async function runSoftRatingSearch(context: SearchContext,
   });
   const optimizer = new Adam(model.parameters(), { learningRate });
   const selector = createSelector({ numUsers: data.numUsers, numItems: data.numItems, candidates, task, maxFrequency, seed, device, settings });
+  const { resume } = context;
+  if (resume !== undefined) {
+    restoreModule(snapshotPart(resume, "model"), model, optimizer);
+    selector.restore(snapshotPart(resume, "selector"));
+  }
 
-  const stream = runSoftStream(model, optimizer, selector, { ...data, ...frequencies }, split, {
+  const stream = await runSoftStream(model, optimizer, selector, { ...data, ...frequencies }, split, {
     task, batchSize, epochs,
-    ...(context.signal === undefined ? {} : { signal: context.signal }),
     onBatch: (phase, step, total, batch) => context.report({ phase, step, total, ...batch, bytes: selector.bytes() }),
+    between: (position) => context.checkpoint(() => nestSnapshots(
+      { model: moduleSnapshot(model, optimizer), selector: selector.snapshot() }, { state: { stream: position() } })),
+    ...(resume === undefined ? {} : { resumeFrom: resume.state.stream as SoftStreamPosition }),
   });
   const plan: SizePlan = { candidates, tables: selector.sizes() };
   context.report({ phase: "plan", step: 0, bytes: planBytes(plan) });

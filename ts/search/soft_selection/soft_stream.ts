@@ -14,6 +14,10 @@
  * The test tail runs the same loop, still training both (ESAPN's online evaluation), and the
  * previous batch carries over from the training head into it. Losses are summed over the batch,
  * as the reference does.
+ *
+ * Between batches the loop awaits `between` with its position (SoftStreamPosition: the pass,
+ * the batch, the running sums and the previous batch's rows); given that position back as
+ * `resumeFrom`, with the model, optimizer and selector restored, it continues bit for bit.
  */
 import { integerInRange } from "../../arguments.js";
 import { backward, noGrad } from "../../autograd/tape.js";
@@ -48,14 +52,36 @@ export interface SoftStreamEvents extends RatingEvents {
   itemFrequencies: Int32Array;
 }
 
+/** Where the loop stands between two batches: JSON, for a checkpoint. */
+export interface SoftStreamPosition {
+  /** Passes over the training head finished; the test pass runs once all `epochs` are. */
+  passesDone: number;
+  /** Batches of the current pass finished. */
+  batchesDone: number;
+  /** The current pass's right answers, summed loss and seconds so far. */
+  correct: number;
+  lossSum: number;
+  seconds: number;
+  /** The last finished training pass. */
+  train?: StreamMetrics;
+  /** The rows of the batch before the next one, which the selector steps on next. */
+  previousRows?: number[];
+}
+
 export interface SoftStreamOptions {
   task: RatingTask;
   batchSize: number;
   /** Passes over the training head. Default 1. */
   epochs?: number;
-  signal?: AbortSignal;
   /** After each batch: the phase ("search" over the head, "test" over the tail), its index and the batch's numbers. */
   onBatch?: (phase: "search" | "test", step: number, total: number, batch: { loss: number; accuracy: number }) => void;
+  /**
+   * Awaited before each batch and after the last, with the loop's position there: search()'s
+   * checkpoint, which yields to the event loop and stops the loop by throwing.
+   */
+  between?: (position: () => SoftStreamPosition) => Promise<void>;
+  /** Continue from a position `between` was given, the model, optimizer and selector restored to that point. */
+  resumeFrom?: SoftStreamPosition;
 }
 
 export interface SoftStreamResult {
@@ -105,21 +131,28 @@ function gatherBatch(events: SoftStreamEvents, rows: Int32Array): StreamBatch {
  * Runs the loop above over `train` (epochs times) and then `test` (rows of `events`, in stream
  * order), and returns the prequential accuracy and mean loss of each part.
  */
-export function runSoftStream(model: SoftSelectionRecommender, optimizer: Optimizer, selector: SoftSelector,
-                              events: SoftStreamEvents, split: { train: Int32Array; test: Int32Array },
-                              options: SoftStreamOptions): SoftStreamResult {
+export async function runSoftStream(model: SoftSelectionRecommender, optimizer: Optimizer, selector: SoftSelector,
+                                    events: SoftStreamEvents, split: { train: Int32Array; test: Int32Array },
+                                    options: SoftStreamOptions): Promise<SoftStreamResult> {
   const batchSize = integerInRange(options.batchSize, "batchSize", 2, 2 ** 24);
   const epochs = integerInRange(options.epochs ?? 1, "epochs", 1, 2 ** 20);
-  let previous: StreamBatch | undefined;
+  let position: SoftStreamPosition = options.resumeFrom === undefined
+    ? { passesDone: 0, batchesDone: 0, correct: 0, lossSum: 0, seconds: 0 }
+    : { ...options.resumeFrom };
+  let previous = position.previousRows === undefined ? undefined : gatherBatch(events, Int32Array.from(position.previousRows));
   model.train();
 
-  const pass = (rows: Int32Array, phase: "search" | "test"): StreamMetrics => {
-    const started = performance.now();
+  for (;;) {
+    const testing = position.passesDone >= epochs;
+    const phase = testing ? "test" : "search";
+    const rows = testing ? split.test : split.train;
     const bounds = batchBounds(rows.length, batchSize);
-    let correct = 0;
-    let lossSum = 0;
-    for (let t = 0; t + 1 < bounds.length; ++t) {
-      options.signal?.throwIfAborted();
+    let started = performance.now();
+    const here = (): SoftStreamPosition => ({ ...position, seconds: position.seconds + (performance.now() - started) / 1000 });
+    for (;;) {
+      await options.between?.(here);
+      const t = position.batchesDone;
+      if (t + 1 >= bounds.length) break;
       const batch = gatherBatch(events, rows.subarray(bounds[t]!, bounds[t + 1]!));
       if (previous !== undefined) {
         // α (or the controllers) on the previous batch; the recommender's gradients are dropped.
@@ -132,21 +165,22 @@ export function runSoftStream(model: SoftSelectionRecommender, optimizer: Optimi
       optimizer.zeroGrad();
       const scored = scoreBatch(options.task, model.forward(batch.users, batch.items, weights), batch.ratings, "sum");
       const loss = scored.loss.value.toArray()[0]!;
-      correct += scored.correct;
-      lossSum += loss;
       backward(scored.loss);
       optimizer.step();
       selector.observe(batch, weights);
       previous = batch;
+      position = { ...here(), batchesDone: t + 1, correct: position.correct + scored.correct, lossSum: position.lossSum + loss,
+                   previousRows: Array.from(rows.subarray(bounds[t]!, bounds[t + 1]!)) };
+      started = performance.now();
       options.onBatch?.(phase, t, bounds.length - 1, { loss: loss / batch.users.length, accuracy: scored.correct / batch.users.length });
     }
     const samples = rows.length;
-    return { samples, accuracy: samples === 0 ? NaN : correct / samples, loss: samples === 0 ? NaN : lossSum / samples,
-             seconds: (performance.now() - started) / 1000 };
-  };
-
-  let train: StreamMetrics | undefined;
-  for (let epoch = 0; epoch < epochs; ++epoch) train = pass(split.train, "search");
-  const test = pass(split.test, "test");
-  return { train: train!, test };
+    const metrics: StreamMetrics = {
+      samples, accuracy: samples === 0 ? NaN : position.correct / samples, loss: samples === 0 ? NaN : position.lossSum / samples,
+      seconds: here().seconds,
+    };
+    if (testing) return { train: position.train!, test: metrics };
+    position = { passesDone: position.passesDone + 1, batchesDone: 0, correct: 0, lossSum: 0, seconds: 0, train: metrics,
+                 previousRows: position.previousRows };
+  }
 }

@@ -1,0 +1,77 @@
+/**
+ * The report's input checked at the boundary, once, so that the charts can trust it: a bad
+ * field is a TypeError or RangeError naming it (input.runs[1].frequencies.items[7] = -1 …).
+ * Values a history may legitimately lack or leave NaN (loss, accuracy) are not errors: the
+ * charts skip them.
+ */
+import { integerInRange, numberInRange } from "../arguments.js";
+import { describe } from "../describe_value.js";
+import type { ReportInput, ReportRun } from "./report_types.js";
+
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === "object" && value !== null && !Array.isArray(value);
+
+export function checkReportInput(input: unknown, argument = "input"): ReportInput {
+  if (!isObject(input)) throw new TypeError(`${argument} must be an object, got ${describe(input)}`);
+  if (typeof input.title !== "string") throw new TypeError(`${argument}.title must be a string, got ${describe(input.title)}`);
+  if (input.description !== undefined && typeof input.description !== "string") {
+    throw new TypeError(`${argument}.description must be a string, got ${describe(input.description)}`);
+  }
+  if (!Array.isArray(input.runs)) throw new TypeError(`${argument}.runs must be an array of runs, got ${describe(input.runs)}`);
+  input.runs.forEach((run, i) => checkRun(run, `${argument}.runs[${i}]`));
+  return input as unknown as ReportInput;
+}
+
+function checkRun(run: unknown, argument: string): asserts run is ReportRun {
+  if (!isObject(run)) throw new TypeError(`${argument} must be an object, got ${describe(run)}`);
+  for (const key of ["label", "method"] as const) {
+    if (typeof run[key] !== "string") throw new TypeError(`${argument}.${key} must be a string, got ${describe(run[key])}`);
+  }
+  const tables = checkPlan(run.plan, `${argument}.plan`);
+  if (!Array.isArray(run.history)) throw new TypeError(`${argument}.history must be an array of events, got ${describe(run.history)}`);
+  run.history.forEach((event, i) => {
+    if (!isObject(event)) throw new TypeError(`${argument}.history[${i}] must be an event object, got ${describe(event)}`);
+  });
+  if (run.frequencies !== undefined) checkFrequencies(run.frequencies, tables, `${argument}.frequencies`);
+  if (run.metrics !== undefined) {
+    if (!isObject(run.metrics)) throw new TypeError(`${argument}.metrics must be an object, got ${describe(run.metrics)}`);
+    for (const [name, value] of Object.entries(run.metrics)) {
+      if (typeof value !== "number") throw new TypeError(`${argument}.metrics.${name} must be a number, got ${describe(value)}`);
+    }
+  }
+  for (const key of ["bytes", "ratio"] as const) {
+    if (run[key] !== undefined) numberInRange(run[key], `${argument}.${key}`, 0, Number.MAX_SAFE_INTEGER);
+  }
+}
+
+/** The plan's tables, once its candidates are sizes and its tables Int32Arrays. */
+function checkPlan(plan: unknown, argument: string): Record<string, Int32Array> {
+  if (!isObject(plan)) throw new TypeError(`${argument} must be a size plan, got ${describe(plan)}`);
+  if (!Array.isArray(plan.candidates)) throw new TypeError(`${argument}.candidates must be an array, got ${describe(plan.candidates)}`);
+  if (plan.candidates.length === 0) throw new RangeError(`${argument}.candidates must hold at least one size`);
+  plan.candidates.forEach((d, i) => integerInRange(d, `${argument}.candidates[${i}]`, 1, 65536));
+  if (!isObject(plan.tables)) throw new TypeError(`${argument}.tables must be an object, got ${describe(plan.tables)}`);
+  for (const [name, sizes] of Object.entries(plan.tables)) {
+    if (!(sizes instanceof Int32Array)) throw new TypeError(`${argument}.tables.${name} must be an Int32Array, got ${describe(sizes)}`);
+  }
+  return plan.tables as Record<string, Int32Array>;
+}
+
+function checkFrequencies(frequencies: unknown, tables: Record<string, Int32Array>, argument: string): void {
+  if (!isObject(frequencies)) throw new TypeError(`${argument} must be an object of tables, got ${describe(frequencies)}`);
+  for (const [name, counts] of Object.entries(frequencies)) {
+    const sizes = tables[name];
+    if (sizes === undefined) {
+      throw new RangeError(`${argument}.${name} names no table of the plan (it has ${Object.keys(tables).map((t) => `"${t}"`).join(", ")})`);
+    }
+    const length = (counts as { length?: unknown } | null)?.length;
+    if (typeof counts !== "object" || typeof length !== "number") {
+      throw new TypeError(`${argument}.${name} must be an array of frequencies, got ${describe(counts)}`);
+    }
+    if (length !== sizes.length) {
+      throw new RangeError(`${argument}.${name} has ${length} frequencies, but the plan's table has ${sizes.length} ids`);
+    }
+    const values = counts as ArrayLike<unknown>;
+    for (let id = 0; id < length; ++id) numberInRange(values[id], `${argument}.${name}[${id}]`, 0, Number.MAX_SAFE_INTEGER);
+  }
+}
