@@ -16,7 +16,7 @@ import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { loadRatings } from "../data/load_ratings.js";
-import { runEsapnStream, type EsapnStreamResult } from "../search/esapn/esapn.js";
+import { runEsapnStream } from "../search/esapn/esapn.js";
 import { runRatingExperiment } from "../training/rating_experiment.js";
 import { describeMachine, describeRun } from "./machine.js";
 

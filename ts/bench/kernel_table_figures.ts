@@ -5,7 +5,7 @@
 import type { Device } from "../backend.js";
 import type { CopyBandwidth, CopyLimitKind } from "./bandwidth_limit.js";
 import type { ProfileName } from "./bench_profile.js";
-import type { KernelBound, KernelCase, KernelPass } from "./kernel_case.js";
+import type { KernelCase } from "./kernel_case.js";
 import type { UntimedKernels } from "./kernel_catalogue.js";
 import type { SgemmPeak } from "./sgemm_peak.js";
 import type { TargetOutcome } from "./training_figures.js";
@@ -33,16 +33,9 @@ export interface KernelMeasurement {
   ratio?: number;
 }
 
-export interface KernelRow {
+/** A case's description (what KernelCase says of it) with its family and measurements. */
+export interface KernelRow extends Pick<KernelCase, "op" | "label" | "shape" | "pass" | "bound" | "effectiveBytes" | "flops" | "chainPath"> {
   family: string;
-  op: string;
-  label: string;
-  shape: string;
-  pass: KernelPass;
-  bound: KernelBound;
-  effectiveBytes: number;
-  flops?: number;
-  chainPath?: KernelCase["chainPath"];
   /** One per thread count, in the order of the device's limits. */
   measurements: KernelMeasurement[];
   /** CPU only: the 2-thread figure over the 1-thread one (= 1-thread time / 2-thread time). */

@@ -6,7 +6,7 @@
  * holding its items and an item's row its users, each entry 1/√(d_u·d_i). This is LightGCN's
  * `getSparseGraph` (He et al., SIGIR'20), which SCALL's base recommender uses unchanged.
  */
-import { native, type NativeFloat32, type NativeInt32 } from "../native.js";
+import { native } from "../native.js";
 import { describe } from "../tensor.js";
 
 /**

@@ -5,7 +5,7 @@
  * norm (torch.nn.utils.clip_grad_norm_). These are functional kernels: the caller keeps the
  * state and the step count (a stateful optimizer layer builds on them).
  */
-import { native, type NativeFloat32 } from "../native.js";
+import { native } from "../native.js";
 import { describe, type Tensor } from "../tensor.js";
 import { commonDevice, expectShape, expectTensor, kernelArgument, outputTensor } from "./op_tensors.js";
 

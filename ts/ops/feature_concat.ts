@@ -5,7 +5,7 @@
  * zero tensor (sliceFeaturesBackward). All run one copy kernel with row and column offsets.
  */
 import type { Device } from "../backend.js";
-import { native, type NativeFloat32 } from "../native.js";
+import { native } from "../native.js";
 import { describe, type Tensor } from "../tensor.js";
 import { commonDevice, expectRank, expectTensor, kernelArgument, outputTensor, overwrittenOutput } from "./op_tensors.js";
 

@@ -16,7 +16,7 @@
  * On the CPU the product runs on mixdim's packed kernel, or on OpenBLAS where it is installed and
  * chosen (`setCpuGemm`, or MIXDIM_BLAS=openblas at start-up); see docs/gemm.md.
  */
-import { native, type CpuGemmInfo, type NativeFloat32 } from "../native.js";
+import { native, type CpuGemmInfo } from "../native.js";
 import { describe, type Tensor } from "../tensor.js";
 import { commonDevice, expectRank, expectShape, expectTensor, kernelArgument, outputTensor, overwrittenOutput } from "./op_tensors.js";
 

@@ -14,7 +14,7 @@
  * candidate m is the prefix of d_m). weights [F, D, Σ d_m] holds W_fm (D × d_m) as column block m;
  * biases [F, M, D].
  */
-import { native, type NativeFloat32 } from "../native.js";
+import { native } from "../native.js";
 import type { Device } from "../backend.js";
 import { resolveDevice } from "../backend.js";
 import type { Tensor } from "../tensor.js";

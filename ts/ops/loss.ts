@@ -8,7 +8,7 @@
  * included) or a class label outside [0, K) is a RangeError naming the first one. A mean over an
  * empty batch is NaN, as in PyTorch; a sum is 0.
  */
-import { native, type NativeFloat32, type NativeInt32 } from "../native.js";
+import { native } from "../native.js";
 import type { Tensor } from "../tensor.js";
 import { commonDevice, expectRank, expectShape, expectTensor, kernelArgument, outputTensor } from "./op_tensors.js";
 

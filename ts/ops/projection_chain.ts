@@ -10,7 +10,7 @@
  * Rows are [B, R] with R ≥ d_{n−1}, as the embedding store's padded lookup returns them: a row at
  * size d_k uses its first d_k entries. `sizes` gives each row's size (an Int32Array on the host).
  */
-import { native, type NativeFloat32 } from "../native.js";
+import { native } from "../native.js";
 import type { Device } from "../backend.js";
 import type { Tensor } from "../tensor.js";
 import { commonDevice, expectRank, expectShape, expectTensor, kernelArgument, outputTensor, overwrittenOutput } from "./op_tensors.js";

@@ -2,7 +2,7 @@
  * Softmax along the last dimension, y = exp(x − max) / Σ exp(x − max) per row, and its backward
  * from the output: dx = y ⊙ (dy − Σ_j dy_j y_j).
  */
-import { native, type NativeFloat32 } from "../native.js";
+import { native } from "../native.js";
 import type { Tensor } from "../tensor.js";
 import { commonDevice, expectShape, expectTensor, kernelArgument, outputTensor } from "./op_tensors.js";
 
