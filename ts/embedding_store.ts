@@ -172,7 +172,8 @@ export class EmbeddingStore {
     const store = this.store("lookup");
     const idTensor = this.idTensor(ids, "ids");
     const shape = [...idTensor.shape, this.maxDim];
-    const output = out === undefined ? Tensor.zeros("float32", shape, this.device) : this.valueTensor(out, "out", shape);
+    // The kernel writes every element (zeros past each row's size), so a fresh output is left unfilled.
+    const output = out === undefined ? Tensor.empty("float32", shape, this.device) : this.valueTensor(out, "out", shape);
     store.lookup(this.int32Argument(idTensor, "ids"), this.float32Argument(output, "out"));
     return output;
   }
