@@ -34,7 +34,7 @@ __global__ void batch_norm_forward_kernel(bool training, const float* __restrict
                                           const float* __restrict__ beta, float* __restrict__ running_mean,
                                           float* __restrict__ running_var, float* __restrict__ y,
                                           float* __restrict__ save_mean, float* __restrict__ save_invstd, int64_t n,
-                                          int64_t c, float eps, float momentum) {
+                                          int64_t c, float eps, float momentum, int32_t activation) {
   __shared__ double scratch[kRowLanes][kFeatureTile];
   __shared__ float tile_mean[kFeatureTile];
   __shared__ float tile_invstd[kFeatureTile];
@@ -76,14 +76,16 @@ __global__ void batch_norm_forward_kernel(bool training, const float* __restrict
   }
   const float g = gamma != nullptr ? gamma[j] : 1.0f;
   const float b = beta != nullptr ? beta[j] : 0.0f;
-  for (int64_t i = threadIdx.y; i < n; i += kRowLanes) y[i * c + j] = batch_norm_output(x[i * c + j], mean, invstd, g, b);
+  for (int64_t i = threadIdx.y; i < n; i += kRowLanes) {
+    y[i * c + j] = batch_norm_activate(batch_norm_output(x[i * c + j], mean, invstd, g, b), activation);
+  }
 }
 
 __global__ void batch_norm_backward_kernel(bool training, const float* __restrict__ x, const float* __restrict__ dy,
                                            const float* __restrict__ gamma, const float* __restrict__ save_mean,
                                            const float* __restrict__ save_invstd, float* __restrict__ dx,
                                            float* __restrict__ dgamma, float* __restrict__ dbeta, int64_t n,
-                                           int64_t c) {
+                                           int64_t c, int32_t activation, const float* __restrict__ y) {
   __shared__ double scratch[kRowLanes][kFeatureTile];
   const int64_t j = static_cast<int64_t>(blockIdx.x) * kFeatureTile + threadIdx.x;
   const bool active = j < c;
@@ -96,7 +98,7 @@ __global__ void batch_norm_backward_kernel(bool training, const float* __restric
     double sum_dy_xhat = 0.0;
     if (active) {
       for (int64_t i = threadIdx.y; i < n; i += kRowLanes) {
-        const float g = dy[i * c + j];
+        const float g = batch_norm_activation_grad(dy[i * c + j], y != nullptr ? y[i * c + j] : 0.0f, activation);
         sum_dy += g;
         sum_dy_xhat += static_cast<double>(g) * batch_norm_normalized(x[i * c + j], mean, invstd);
       }
@@ -115,8 +117,9 @@ __global__ void batch_norm_backward_kernel(bool training, const float* __restric
   if (!active) return;
   const float gamma_invstd = (gamma != nullptr ? gamma[j] : 1.0f) * invstd;
   for (int64_t i = threadIdx.y; i < n; i += kRowLanes) {
-    dx[i * c + j] = batch_norm_input_grad(dy[i * c + j], batch_norm_normalized(x[i * c + j], mean, invstd),
-                                          gamma_invstd, mean_dy, mean_dy_xhat);
+    const float g = batch_norm_activation_grad(dy[i * c + j], y != nullptr ? y[i * c + j] : 0.0f, activation);
+    dx[i * c + j] = batch_norm_input_grad(g, batch_norm_normalized(x[i * c + j], mean, invstd), gamma_invstd, mean_dy,
+                                          mean_dy_xhat);
   }
 }
 
@@ -124,19 +127,19 @@ unsigned int feature_tiles(int64_t c) { return static_cast<unsigned int>((c + kF
 
 void batch_norm_forward_cuda(bool training, const float* x, const float* gamma, const float* beta, float* running_mean,
                              float* running_var, float* y, float* save_mean, float* save_invstd, int64_t n, int64_t c,
-                             float eps, float momentum) {
+                             float eps, float momentum, int32_t activation) {
   if (c == 0) return;
   batch_norm_forward_kernel<<<feature_tiles(c), dim3(kFeatureTile, kRowLanes)>>>(
-      training, x, gamma, beta, running_mean, running_var, y, save_mean, save_invstd, n, c, eps, momentum);
+      training, x, gamma, beta, running_mean, running_var, y, save_mean, save_invstd, n, c, eps, momentum, activation);
   finish("batch_norm_forward_kernel");
 }
 
 void batch_norm_backward_cuda(bool training, const float* x, const float* dy, const float* gamma,
                               const float* save_mean, const float* save_invstd, float* dx, float* dgamma, float* dbeta,
-                              int64_t n, int64_t c) {
+                              int64_t n, int64_t c, int32_t activation, const float* y) {
   if (c == 0) return;
   batch_norm_backward_kernel<<<feature_tiles(c), dim3(kFeatureTile, kRowLanes)>>>(
-      training, x, dy, gamma, save_mean, save_invstd, dx, dgamma, dbeta, n, c);
+      training, x, dy, gamma, save_mean, save_invstd, dx, dgamma, dbeta, n, c, activation, y);
   finish("batch_norm_backward_kernel");
 }
 

@@ -192,10 +192,11 @@ export interface BatchNormNative {
   batchNormForward(training: boolean, x: NativeFloat32, gamma: NativeFloat32 | null, beta: NativeFloat32 | null,
                    runningMean: NativeFloat32 | null, runningVar: NativeFloat32 | null, y: NativeFloat32,
                    saveMean: NativeFloat32, saveInvstd: NativeFloat32, rows: number, features: number, eps: number,
-                   momentum: number): void;
+                   momentum: number, activation: number): void;
   batchNormBackward(training: boolean, x: NativeFloat32, dy: NativeFloat32, gamma: NativeFloat32 | null,
                     saveMean: NativeFloat32, saveInvstd: NativeFloat32, dx: NativeFloat32, dgamma: NativeFloat32 | null,
-                    dbeta: NativeFloat32 | null, rows: number, features: number): void;
+                    dbeta: NativeFloat32 | null, rows: number, features: number, activation: number,
+                    y: NativeFloat32 | null): void;
 }
 
 /** The whole addon: the store, tensors and runtime below, and each op family's functions above. */

@@ -1,13 +1,16 @@
 // batchNormForward(training, x, gamma, beta, runningMean, runningVar, y, saveMean, saveInvstd, rows, features, eps,
-//                  momentum) and batchNormBackward(training, x, dy, gamma, saveMean, saveInvstd, dx, dgamma, dbeta,
-//                  rows, features): float32 arrays on one device; x, y, dy, dx hold rows × features, the rest
-//                  features each; gamma/beta, dgamma/dbeta and runningMean/runningVar may be null, in pairs.
+//                  momentum, activation) and batchNormBackward(training, x, dy, gamma, saveMean, saveInvstd, dx,
+//                  dgamma, dbeta, rows, features, activation, y): float32 arrays on one device; x, y, dy, dx hold
+//                  rows × features, the rest features each; gamma/beta, dgamma/dbeta and runningMean/runningVar
+//                  may be null, in pairs. activation: 0 none, 1 tanh; the backward's y (the forward's output)
+//                  is required with tanh and must be null without.
 #include <string>
 
 #include "../arguments.h"
 #include "../binding_registry.h"
 #include "../js_errors.h"
 #include "../kernel_registry.h"
+#include "../kernels/batch_norm.h"
 #include "batch_norm.h"
 
 namespace mixdim {
@@ -43,6 +46,7 @@ Napi::Value batch_norm_forward_binding(const Napi::CallbackInfo& info) {
     const Shape s = shape_arguments(info[9], info[10]);
     const double eps = finite_number(info[11], "eps");
     const double momentum = finite_number(info[12], "momentum");
+    const int32_t activation = static_cast<int32_t>(integer_in_range(info[13], "activation", kBatchNormIdentity, kBatchNormTanh));
     if (eps < 0) throw Napi::RangeError::New(env, "eps must be >= 0, got " + std::to_string(eps));
     if (momentum < 0 || momentum > 1) {
       throw Napi::RangeError::New(env, "momentum must be in [0, 1], got " + std::to_string(momentum));
@@ -68,7 +72,8 @@ Napi::Value batch_norm_forward_binding(const Napi::CallbackInfo& info) {
     }
     kernel<BatchNormForwardKernel>(kBatchNormForward, device)(training, x, gamma, beta, running_mean, running_var, y,
                                                               save_mean, save_invstd, s.rows, s.features,
-                                                              static_cast<float>(eps), static_cast<float>(momentum));
+                                                              static_cast<float>(eps), static_cast<float>(momentum),
+                                                              activation);
     return env.Undefined();
   });
 }
@@ -90,11 +95,17 @@ Napi::Value batch_norm_backward_binding(const Napi::CallbackInfo& info) {
     float* dgamma = optional_float32(info[7], "dgamma", device, s.features, feature_length);
     float* dbeta = optional_float32(info[8], "dbeta", device, s.features, feature_length);
     expect_both_or_neither(env, dgamma, dbeta, "dgamma", "dbeta");
+    const int32_t activation = static_cast<int32_t>(integer_in_range(info[11], "activation", kBatchNormIdentity, kBatchNormTanh));
+    const float* y = optional_float32(info[12], "y", device, s.rows * s.features, data_length);
+    if ((activation == kBatchNormTanh) != (y != nullptr)) {
+      throw Napi::TypeError::New(env, activation == kBatchNormTanh ? "y (the forward's output) is required with activation tanh"
+                                                                    : "y must be null without an activation");
+    }
     if (training && s.rows < 2) {
       throw Napi::RangeError::New(env, "x must have at least 2 rows in training mode, got " + std::to_string(s.rows));
     }
     kernel<BatchNormBackwardKernel>(kBatchNormBackward, device)(training, x, dy, gamma, save_mean, save_invstd, dx,
-                                                                dgamma, dbeta, s.rows, s.features);
+                                                                dgamma, dbeta, s.rows, s.features, activation, y);
     return env.Undefined();
   });
 }

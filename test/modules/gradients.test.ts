@@ -31,6 +31,19 @@ describe("gradients match finite differences", () => {
     checkGradients(() => bceWithLogits(tanh(bn.forward(x)), labels, "sum"), [x, bn.gamma!, bn.beta!], random, { h: 1e-3 });
   });
 
+  it("BatchNorm with its tanh fused, in training and in eval, followed by a BCE loss", () => {
+    const random = rng(testSeed("bn tanh gradient"));
+    for (const training of [true, false]) {
+      const bn = new BatchNorm({ features: 5, activation: "tanh" });
+      if (!training) bn.eval();
+      const x = leaf(randomFloats(random, 8 * 5, 2), [8, 5], "x");
+      const labels = Tensor.from(Float32Array.from({ length: 40 }, () => (random() < 0.5 ? 0 : 1)), { shape: [8, 5] });
+      bn.gamma!.value.toArray().set(randomFloats(random, 5));
+      bn.beta!.value.toArray().set(randomFloats(random, 5));
+      checkGradients(() => bceWithLogits(bn.forward(x), labels, "sum"), [x, bn.gamma!, bn.beta!], random, { h: 1e-3 });
+    }
+  });
+
   it("ProjectionChain over rows of every size", () => {
     const random = rng(testSeed("chain gradient"));
     const dims = [2, 4, 8, 16];

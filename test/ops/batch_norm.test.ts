@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { backend, setThreads } from "../../ts/backend.js";
 import { native } from "../../ts/native.js";
 import { Tensor } from "../../ts/tensor.js";
+import { activation, activationBackward } from "../../ts/ops/activation.js";
 import { batchNorm, batchNormBackward } from "../../ts/ops/batch_norm.js";
 import { maxRelativeError } from "../support/reference_store.js";
 import { randomFloats, randomInt, rng, testSeed } from "../support/random.js";
@@ -229,6 +230,33 @@ describe("batch norm", () => {
     }
   });
 
+  it("fused with tanh gives the bits of the tanh op after the batch norm, forward and backward", () => {
+    const random = rng(testSeed("batch norm tanh"));
+    for (const training of [true, false]) {
+      for (const affine of [true, false]) {
+        const rows = randomInt(random, 2, 600);
+        const features = randomInt(random, 1, 70);
+        const x = Tensor.from(randomFloats(random, rows * features, 3), { shape: [rows, features] });
+        const dy = Tensor.from(randomFloats(random, rows * features), { shape: [rows, features] });
+        const gamma = affine ? Tensor.from(randomFloats(random, features, 2)) : undefined;
+        const beta = affine ? Tensor.from(randomFloats(random, features)) : undefined;
+        const stats = () => ({ runningMean: Tensor.from(randomFloats(rng(7), features)),
+                               runningVar: Tensor.from(positive(rng(8), features)) });
+        const plain = batchNorm(x, { training, gamma, beta, ...stats() });
+        const fused = batchNorm(x, { training, gamma, beta, ...stats(), activation: "tanh" });
+        const y = activation("tanh", plain.y);
+        expect(Array.from(fused.y.toArray())).toEqual(Array.from(y.toArray()));
+        const separate = batchNormBackward(activationBackward("tanh", y, dy), x, plain, { gamma });
+        const together = batchNormBackward(dy, x, fused, { gamma });
+        expect(Array.from(together.dx.toArray())).toEqual(Array.from(separate.dx.toArray()));
+        if (affine) {
+          expect(Array.from(together.dgamma!.toArray())).toEqual(Array.from(separate.dgamma!.toArray()));
+          expect(Array.from(together.dbeta!.toArray())).toEqual(Array.from(separate.dbeta!.toArray()));
+        }
+      }
+    }
+  });
+
   it("rejects a batch of one in training, bad shapes, unpaired parameters and bad options", () => {
     const x = Tensor.from(new Float32Array(6), { shape: [2, 3] });
     const c3 = () => Tensor.from(new Float32Array(3));
@@ -252,31 +280,41 @@ describe("batch norm", () => {
     expect(() => batchNormBackward(Tensor.from(new Float32Array(3), { shape: [1, 3] }), x, forward, { gamma: c3() }))
       .toThrow(new RangeError("dy has shape [1, 3] but must have [2, 3]"));
     expect(() => batchNormBackward(x, x, forward)).toThrow(new TypeError("gamma is required: the forward had gamma and beta"));
+    expect(() => batchNorm(x, { training: true, activation: "relu" as "tanh" }))
+      .toThrow(new TypeError('activation must be "none" or "tanh", got "relu"'));
   });
 
   it("checks every length and pairing again in the native binding", () => {
     const kernels = native;
     const f = (n: number) => new Float32Array(n);
-    expect(() => kernels.batchNormForward(true, f(6), null, null, null, null, f(5), f(3), f(3), 2, 3, 1e-5, 0.1))
+    expect(() => kernels.batchNormForward(true, f(6), null, null, null, null, f(5), f(3), f(3), 2, 3, 1e-5, 0.1, 0))
       .toThrow(new RangeError("y has length 5 but must have 6 (rows × features)"));
-    expect(() => kernels.batchNormForward(true, f(6), f(3), null, null, null, f(6), f(3), f(3), 2, 3, 1e-5, 0.1))
+    expect(() => kernels.batchNormForward(true, f(6), f(3), null, null, null, f(6), f(3), f(3), 2, 3, 1e-5, 0.1, 0))
       .toThrow(new TypeError("gamma and beta must be given together or both be null"));
-    expect(() => kernels.batchNormForward(true, f(3), null, null, null, null, f(3), f(3), f(3), 1, 3, 1e-5, 0.1))
+    expect(() => kernels.batchNormForward(true, f(3), null, null, null, null, f(3), f(3), f(3), 1, 3, 1e-5, 0.1, 0))
       .toThrow(RangeError);
-    expect(() => kernels.batchNormForward(false, f(6), null, null, null, null, f(6), f(3), f(3), 2, 3, 1e-5, 0.1))
+    expect(() => kernels.batchNormForward(false, f(6), null, null, null, null, f(6), f(3), f(3), 2, 3, 1e-5, 0.1, 0))
       .toThrow(TypeError);
-    expect(() => kernels.batchNormBackward(true, f(6), f(6), null, f(2), f(3), f(6), null, null, 2, 3))
+    expect(() => kernels.batchNormBackward(true, f(6), f(6), null, f(2), f(3), f(6), null, null, 2, 3, 0, null))
       .toThrow(new RangeError("saveMean has length 2 but must have 3 (features)"));
-    expect(() => kernels.batchNormForward(true, f(6), null, null, null, null, f(6), f(3), f(3), 2, 3, 1e-5, 2))
+    expect(() => kernels.batchNormForward(true, f(6), null, null, null, null, f(6), f(3), f(3), 2, 3, 1e-5, 2, 0))
       .toThrow(RangeError);
+    expect(() => kernels.batchNormForward(true, f(6), null, null, null, null, f(6), f(3), f(3), 2, 3, 1e-5, 0.1, 2))
+      .toThrow(new RangeError("activation must be an integer in [0, 1], got 2.000000"));
+    expect(() => kernels.batchNormBackward(true, f(6), f(6), null, f(3), f(3), f(6), null, null, 2, 3, 1, null))
+      .toThrow(new TypeError("y (the forward's output) is required with activation tanh"));
+    expect(() => kernels.batchNormBackward(true, f(6), f(6), null, f(3), f(3), f(6), null, null, 2, 3, 0, f(6)))
+      .toThrow(new TypeError("y must be null without an activation"));
+    expect(() => kernels.batchNormBackward(true, f(6), f(6), null, f(3), f(3), f(6), null, null, 2, 3, 1, f(5)))
+      .toThrow(new RangeError("y has length 5 but must have 6 (rows × features)"));
   });
 });
 
 describe.runIf(backend().cudaDevices.length > 0)("batch norm on CUDA", () => {
-  it("matches the CPU in training and eval, forward and backward", () => {
+  it("matches the CPU in training and eval, with and without the fused tanh, forward and backward", () => {
     const random = rng(testSeed("batch norm cuda"));
     for (const [rows, features] of [[2, 1], [randomInt(random, 2, 100), randomInt(random, 1, 100)], [5000, 129]] as const) {
-      for (const training of [true, false]) {
+      for (const [training, activation] of [[true, "none"], [false, "none"], [true, "tanh"], [false, "tanh"]] as const) {
         const x = randomFloats(random, rows * features, 3);
         const dy = randomFloats(random, rows * features);
         const gamma = randomFloats(random, features);
@@ -289,7 +327,7 @@ describe.runIf(backend().cudaDevices.length > 0)("batch norm on CUDA", () => {
           const rv = on(runningVar);
           const xt = on(x, [rows, features]);
           const g = on(gamma);
-          const forward = batchNorm(xt, { training, gamma: g, beta: on(beta), runningMean: rm, runningVar: rv });
+          const forward = batchNorm(xt, { training, gamma: g, beta: on(beta), runningMean: rm, runningVar: rv, activation });
           const grads = batchNormBackward(on(dy, [rows, features]), xt, forward, { gamma: g });
           return [forward.y, forward.mean, forward.invstd, rm, rv, grads.dx, grads.dgamma!, grads.dbeta!].map((t) => t.toArray());
         };

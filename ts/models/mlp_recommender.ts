@@ -4,7 +4,6 @@
  * each side's rows go through its projection chain to the largest size and then tanh(BN(·)),
  * as ESAPN's reference does, so rows of every size meet in one space.
  */
-import { tanh } from "../autograd/ops/activation_op.js";
 import { concat } from "../autograd/ops/concat_op.js";
 import type { Variable } from "../autograd/variable.js";
 import type { DeviceOption } from "../backend.js";
@@ -40,7 +39,7 @@ class Side extends Module {
     if (this.chain === undefined || this.norm === undefined) return rows;
     const sizes = this.embedding.store.sizes();
     const rowSizes = Int32Array.from(ids instanceof Int32Array ? ids : ids.toArray(), (id) => sizes[id]!);
-    return tanh(this.norm.forward(this.chain.forward(rows, rowSizes)));
+    return this.norm.forward(this.chain.forward(rows, rowSizes));
   }
 
   protected override children(): Record<string, Module> {
@@ -67,20 +66,21 @@ export class MlpRecommender extends Module {
     const side = (table: string, offset: number) => new Side(
       embeddingFromPlan(plan, table, { seed: seed + offset, initStd, device }),
       mixed ? new ProjectionChain({ dims: plan.candidates, seed: seed + offset + 1, device }) : undefined,
-      mixed ? new BatchNorm({ features: width, device }) : undefined,
+      mixed ? new BatchNorm({ features: width, activation: "tanh", device }) : undefined,
     );
     this.users = side("users", 100);
     this.items = side("items", 200);
     this.inputNorm = new BatchNorm({ features: 2 * width, device });
     this.hidden = new Linear({ inFeatures: 2 * width, outFeatures: hidden, seed: seed + 300, device });
-    this.hiddenNorm = new BatchNorm({ features: hidden, device });
+    this.hiddenNorm = new BatchNorm({ features: hidden, activation: "tanh", device });
     this.output = new Linear({ inFeatures: hidden, outFeatures: outputs, seed: seed + 400, device });
   }
 
   /** Logits [B, outputs] for (users[b], items[b]). */
   forward(users: Int32Array | Tensor<"int32">, items: Int32Array | Tensor<"int32">): Variable {
     const x = concat([this.users.forward(users), this.items.forward(items)]);
-    return this.output.forward(tanh(this.hiddenNorm.forward(this.hidden.forward(this.inputNorm.forward(x)))));
+    // hiddenNorm applies the tanh (and the sides' norms theirs) in its own kernel.
+    return this.output.forward(this.hiddenNorm.forward(this.hidden.forward(this.inputNorm.forward(x))));
   }
 
   protected override children(): Record<string, Module> {

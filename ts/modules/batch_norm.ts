@@ -1,12 +1,13 @@
 /**
  * BatchNorm over features of x [N, C]: batch statistics while training (updating running
  * statistics with momentum), running statistics in eval. `affine: false` drops γ and β, as
- * AutoDim's reference does.
+ * AutoDim's reference does; `activation: "tanh"` applies tanh in the same kernel (BN → tanh).
  */
 import { integerInRange } from "../arguments.js";
 import { batchNormOp } from "../autograd/ops/batch_norm_op.js";
 import type { Variable } from "../autograd/variable.js";
 import type { DeviceOption } from "../backend.js";
+import type { BatchNormActivation } from "../ops/batch_norm.js";
 import { Tensor } from "../tensor.js";
 import { Module, type Parameter } from "./module.js";
 import { constantParameter } from "./parameter_init.js";
@@ -19,6 +20,8 @@ export interface BatchNormModuleOptions {
   momentum?: number;
   /** Default 1e-5. */
   eps?: number;
+  /** "tanh": tanh(BN(x)) in one kernel. Default "none". */
+  activation?: BatchNormActivation;
   device?: DeviceOption;
 }
 
@@ -29,8 +32,9 @@ export class BatchNorm extends Module {
   readonly runningVar: Tensor<"float32">;
   readonly momentum: number;
   readonly eps: number;
+  readonly activation: BatchNormActivation;
 
-  constructor({ features, affine = true, momentum = 0.1, eps = 1e-5, device = "cpu" }: BatchNormModuleOptions) {
+  constructor({ features, affine = true, momentum = 0.1, eps = 1e-5, activation = "none", device = "cpu" }: BatchNormModuleOptions) {
     super();
     const c = integerInRange(features, "features", 1, 2 ** 24);
     this.gamma = affine ? constantParameter([c], 1, device, "gamma") : undefined;
@@ -39,6 +43,10 @@ export class BatchNorm extends Module {
     this.runningVar = Tensor.from(new Float32Array(c).fill(1), { device });
     this.momentum = momentum;
     this.eps = eps;
+    if (activation !== "none" && activation !== "tanh") {
+      throw new TypeError(`activation must be "none" or "tanh", got ${JSON.stringify(activation)}`);
+    }
+    this.activation = activation;
   }
 
   forward(x: Variable): Variable {
@@ -49,6 +57,7 @@ export class BatchNorm extends Module {
       runningVar: this.runningVar,
       momentum: this.momentum,
       eps: this.eps,
+      activation: this.activation,
     });
   }
 

@@ -6,12 +6,25 @@
  * unbiased variance (·N/(N − 1)) for runningVar. It needs N ≥ 2 (PyTorch raises for N = 1 too).
  * Eval normalises with the running statistics. γ and β are optional: without them (as in
  * AutoDim's reference) y = x̂. Statistics are summed in double in a fixed order.
+ *
+ * `activation: "tanh"` fuses the tanh that follows a batch norm in ESAPN's recommender and
+ * policies (Linear → BN → tanh): y = tanh(γ·x̂ + β) in the same pass, and the backward takes dy
+ * through tanh on the fly. The bits are those of activation("tanh", ·) after the batch norm.
  */
 import { native, type NativeFloat32 } from "../native.js";
 import type { Tensor } from "../tensor.js";
 import { commonDevice, expectRank, expectShape, expectTensor, kernelArgument, outputTensor, overwrittenOutput } from "./op_tensors.js";
 
+/** What may follow the normalisation in the same kernel. */
+export type BatchNormActivation = "none" | "tanh";
 
+const activationCodes: Record<BatchNormActivation, number> = { none: 0, tanh: 1 };
+
+function activationCode(value: unknown): number {
+  const code = activationCodes[(value ?? "none") as BatchNormActivation];
+  if (code === undefined) throw new TypeError(`activation must be "none" or "tanh", got ${JSON.stringify(value)}`);
+  return code;
+}
 
 export interface BatchNormOptions {
   /** Batch statistics (and running-statistics updates) when true; running statistics when false. */
@@ -28,9 +41,12 @@ export interface BatchNormOptions {
   momentum?: number;
   /** Added to the variance. Default 1e-5. */
   eps?: number;
+  /** Applied to γ·x̂ + β in the same pass. Default "none". */
+  activation?: BatchNormActivation;
 }
 
 export interface BatchNormOutput {
+  /** The output, after the activation when there is one (the backward reads it then). */
   y: Tensor<"float32">;
   /** The mean used: the batch's in training, the running one in eval [C]. */
   mean: Tensor<"float32">;
@@ -40,6 +56,7 @@ export interface BatchNormOutput {
   training: boolean;
   /** Whether γ and β were given; the backward then needs the same γ. */
   affine: boolean;
+  activation: BatchNormActivation;
 }
 
 export interface BatchNormGradients {
@@ -97,6 +114,7 @@ export function batchNorm(x: Tensor<"float32">, options: BatchNormOptions): Batc
   pairOf(runningMean, runningVar, "runningMean", "runningVar");
   const momentum = numberOption(options.momentum, 0.1, "momentum", 0, 1);
   const eps = numberOption(options.eps, 1e-5, "eps", 0, Number.MAX_VALUE);
+  const activation = activationCode(options.activation);
   if (options.training && rows < 2) throw new RangeError(`x must have at least 2 rows in training mode, got ${rows}`);
   if (!options.training && runningMean === undefined) {
     throw new TypeError("runningMean and runningVar are required in eval mode");
@@ -111,13 +129,14 @@ export function batchNorm(x: Tensor<"float32">, options: BatchNormOptions): Batc
   native.batchNormForward(options.training, kernelArgument(input, "x"), optionalArgument(gamma, "gamma"),
                            optionalArgument(beta, "beta"), optionalArgument(runningMean, "runningMean"),
                            optionalArgument(runningVar, "runningVar"), kernelArgument(y, "y"),
-                           kernelArgument(mean, "mean"), kernelArgument(invstd, "invstd"), rows, features, eps, momentum);
-  return { y, mean, invstd, training: options.training, affine: gamma !== undefined };
+                           kernelArgument(mean, "mean"), kernelArgument(invstd, "invstd"), rows, features, eps, momentum,
+                           activation);
+  return { y, mean, invstd, training: options.training, affine: gamma !== undefined, activation: options.activation ?? "none" };
 }
 
 /**
  * dL/dx (and dL/dγ, dL/dβ when the forward had γ and β; pass the same γ) from dL/dy, the forward's
- * input x and its output.
+ * input x and its output (whose y the backward reads when the forward had an activation).
  * In training the gradient flows through the batch statistics; in eval it is γ·invstd·dy.
  */
 export function batchNormBackward(dy: Tensor<"float32">, x: Tensor<"float32">, forward: BatchNormOutput,
@@ -136,8 +155,15 @@ export function batchNormBackward(dy: Tensor<"float32">, x: Tensor<"float32">, f
   if (forward.affine && gamma === undefined) throw new TypeError("gamma is required: the forward had gamma and beta");
   if (!forward.affine && gamma !== undefined) throw new TypeError("gamma must be absent: the forward had no gamma");
   if (forward.training && rows < 2) throw new RangeError(`x must have at least 2 rows in training mode, got ${rows}`);
+  const activation = activationCode(forward.activation);
   const present: Record<string, Tensor> = { x: input, dy: grad, "forward.mean": mean, "forward.invstd": invstd };
   if (gamma !== undefined) present.gamma = gamma;
+  let output: Tensor<"float32"> | undefined;
+  if (activation !== activationCodes.none) {
+    output = expectTensor(forward.y, "float32", "forward.y");
+    expectShape(output, input.shape, "forward.y");
+    present["forward.y"] = output;
+  }
   const device = commonDevice(present);
   const dx = overwrittenOutput("float32", input.shape, device);
   const dgamma = gamma === undefined ? undefined : outputTensor("float32", [features], device);
@@ -145,6 +171,7 @@ export function batchNormBackward(dy: Tensor<"float32">, x: Tensor<"float32">, f
   native.batchNormBackward(forward.training, kernelArgument(input, "x"), kernelArgument(grad, "dy"),
                             optionalArgument(gamma, "gamma"), kernelArgument(mean, "forward.mean"),
                             kernelArgument(invstd, "forward.invstd"), kernelArgument(dx, "dx"),
-                            optionalArgument(dgamma, "dgamma"), optionalArgument(dbeta, "dbeta"), rows, features);
+                            optionalArgument(dgamma, "dgamma"), optionalArgument(dbeta, "dbeta"), rows, features,
+                            activation, optionalArgument(output, "forward.y"));
   return gamma === undefined ? { dx } : { dx, dgamma, dbeta };
 }

@@ -16,7 +16,7 @@ registerGradient<Attrs>("batchNorm", (dy, { inputs: [x, gamma], saved }) => {
   return [dx, dgamma, dbeta];
 });
 
-/** y = γ·(x − μ)/sqrt(σ² + ε) + β, with batch statistics in training and running ones in eval. */
+/** y = γ·(x − μ)/sqrt(σ² + ε) + β (then tanh, with attrs.activation "tanh"), with batch statistics in training and running ones in eval. */
 export function batchNormOp(x: Variable, affine: { gamma: Variable; beta: Variable } | undefined, attrs: Attrs): Variable {
   return runOp<Attrs>("batchNorm", affine === undefined ? [x] : [x, affine.gamma, affine.beta], attrs);
 }

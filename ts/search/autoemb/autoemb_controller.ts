@@ -32,7 +32,6 @@
 import { integerInRange, int32Array, numberInRange } from "../../arguments.js";
 import { concat } from "../../autograd/ops/concat_op.js";
 import { mixtureWeightsOp } from "../../autograd/ops/gumbel_mixture_op.js";
-import { tanh } from "../../autograd/ops/activation_op.js";
 import { Variable } from "../../autograd/variable.js";
 import { resolveDevice, type Device, type DeviceOption } from "../../backend.js";
 import { BatchNorm } from "../../modules/batch_norm.js";
@@ -101,7 +100,7 @@ export class AutoEmbController extends Module {
     this.frequencyEmbedding = new Embedding({ numRows: this.maxFrequency + 1, dim: frequencyDim, initStd: 1, seed, device: this.device });
     this.frequencyNorm = new BatchNorm({ features: frequencyDim, device: this.device });
     this.hidden = new Linear({ inFeatures: frequencyDim + m, outFeatures: hidden, seed: seed + 1, device: this.device });
-    this.hiddenNorm = new BatchNorm({ features: hidden, device: this.device });
+    this.hiddenNorm = new BatchNorm({ features: hidden, activation: "tanh", device: this.device });
     this.output = new Linear({ inFeatures: hidden, outFeatures: m, seed: seed + 3, device: this.device });
     this.optimizer = new Adam(this.parameters(), { learningRate });
     this.#previous = new Float32Array(this.numIds * m);
@@ -121,7 +120,7 @@ export class AutoEmbController extends Module {
   /** w [B, M] for the batch's ids and their frequencies; on the tape unless inside noGrad. */
   weights(ids: Int32Array | readonly number[], frequencies: Int32Array | readonly number[]): Variable {
     const s = this.input(ids, frequencies);
-    const logits = this.output.forward(tanh(this.hiddenNorm.forward(this.hidden.forward(s))));
+    const logits = this.output.forward(this.hiddenNorm.forward(this.hidden.forward(s)));
     return mixtureWeightsOp(logits, { tau: 1, mode: "softmax", seed: 0, step: 0 });
   }
 

@@ -9,7 +9,6 @@
  * respect to the logits is r_b · (π(· | s_b) − onehot(a_b)) (reinforceGradient).
  */
 import { concat } from "../../autograd/ops/concat_op.js";
-import { tanh } from "../../autograd/ops/activation_op.js";
 import { Variable } from "../../autograd/variable.js";
 import { integerInRange } from "../../arguments.js";
 import type { DeviceOption } from "../../backend.js";
@@ -53,7 +52,7 @@ export class SizePolicy extends Module {
                                      seed, initStd: 1, device });
     this.frequencyNorm = new BatchNorm({ features: width, device });
     this.hidden = new Linear({ inFeatures: width + this.numSizes, outFeatures: hidden, seed: seed + 1, device });
-    this.hiddenNorm = new BatchNorm({ features: hidden, device });
+    this.hiddenNorm = new BatchNorm({ features: hidden, activation: "tanh", device });
     this.output = new Linear({ inFeatures: hidden, outFeatures: 2, seed: seed + 3, device });
   }
 
@@ -79,7 +78,7 @@ export class SizePolicy extends Module {
     const device = this.frequency.store.device;
     const size = new Variable(Tensor.from(oneHot, { shape: [frequencies.length, n], device }));
     const state = concat([this.frequencyNorm.forward(this.frequency.forward(frequencies)), size]);
-    return this.output.forward(tanh(this.hiddenNorm.forward(this.hidden.forward(state))));
+    return this.output.forward(this.hiddenNorm.forward(this.hidden.forward(state)));
   }
 
   protected override children(): Record<string, Module> {

@@ -7,7 +7,6 @@
  *
  * The weights come from outside: softmax(α[id]) for DARTS, the controller's softmax for AutoEmb.
  */
-import { tanh } from "../../autograd/ops/activation_op.js";
 import { concat } from "../../autograd/ops/concat_op.js";
 import type { Variable } from "../../autograd/variable.js";
 import type { DeviceOption } from "../../backend.js";
@@ -62,7 +61,7 @@ export class SoftSelectionRecommender extends Module {
     const width = this.users.dim;
     this.inputNorm = new BatchNorm({ features: 2 * width, device });
     this.hidden = new Linear({ inFeatures: 2 * width, outFeatures: hidden, seed: seed + 300, device });
-    this.hiddenNorm = new BatchNorm({ features: hidden, device });
+    this.hiddenNorm = new BatchNorm({ features: hidden, activation: "tanh", device });
     this.output = new Linear({ inFeatures: hidden, outFeatures: outputs, seed: seed + 400, device });
   }
 
@@ -73,7 +72,7 @@ export class SoftSelectionRecommender extends Module {
   /** Logits [B, outputs] for (users[b], items[b]) mixed with weights.users[b] and weights.items[b]. */
   forward(users: Int32Array, items: Int32Array, weights: MixingWeights): Variable {
     const x = concat([this.users.forward(users, weights.users), this.items.forward(items, weights.items)]);
-    return this.output.forward(tanh(this.hiddenNorm.forward(this.hidden.forward(this.inputNorm.forward(x)))));
+    return this.output.forward(this.hiddenNorm.forward(this.hidden.forward(this.inputNorm.forward(x))));
   }
 
   protected override children(): Record<string, Module> {
