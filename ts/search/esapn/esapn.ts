@@ -159,7 +159,9 @@ export async function runEsapnStream(data: SearchData, options: EsapnStreamOptio
   let previous: Omit<StreamBatch, "state"> | undefined = position.previous === undefined ? undefined
     : inputsAt(rowsOf(position.previous.phase, position.previous.begin, position.previous.end));
   let started = performance.now();
-  const here = (): StreamPosition => ({ ...position, seconds: position.seconds + (performance.now() - started) / 1000 });
+  // A copy: a captured position must not change as the loop goes on.
+  const here = (): StreamPosition => ({ ...position, bytesByBatch: position.bytesByBatch.slice(),
+                                        seconds: position.seconds + (performance.now() - started) / 1000 });
   const capture = (): StateSnapshot => nestSnapshots({
     model: moduleSnapshot(model, optimizer), controller: controller.snapshot(),
     userFrequencies: frequencies.users.snapshot(), itemFrequencies: frequencies.items.snapshot(),
