@@ -210,7 +210,8 @@ export async function runEsapnStream(data: SearchData, options: EsapnStreamOptio
       bytesByBatch: position.bytesByBatch, previous: { phase, begin, end },
     };
     position.bytesByBatch.push(memory.bytes);
-    options.report?.({ phase: phase === 0 ? "train" : "test", step: position.step - 1,
+    // Batches done in the phase (all are batchSize long but the last), as FIXED's training reports them.
+    options.report?.({ phase: phase === 0 ? "train" : "test", step: Math.floor(begin / settings.batchSize) + 1,
                        total: batchCount(rows.length, settings.batchSize),
                        loss: position.lossSum / end, accuracy: position.correct / end, bytes: memory.bytes });
   }
