@@ -14,18 +14,14 @@
  */
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { loadRatings } from "../data/load_ratings.js";
 import { runEsapnStream } from "../search/esapn/esapn.js";
 import { runRatingExperiment } from "../training/rating_experiment.js";
 import { describeMachine, describeRun } from "./machine.js";
+import { movieLensFile } from "./movielens_files.js";
+import { resultsDirectory } from "./results_files.js";
 
-const repo = path.resolve(process.env.MIXDIM_REPO ?? fileURLToPath(new URL("../../", import.meta.url)));
-const dataDirectory = path.resolve(repo, "../shared/data");
-const files = {
-  "ml-latest-small": path.join(dataDirectory, "ml-latest-small/ratings.csv"),
-  "ml-100k": path.join(dataDirectory, "ml-100k/u.data"),
-};
+const files = { "ml-latest-small": movieLensFile("ml-latest-small"), "ml-100k": movieLensFile("ml-100k") };
 const candidates = [2, 4, 8, 16, 64, 128];
 const repeats = 5;
 /** A lighter policy (settings.policyHidden) than the reference's 512, for the throughput it buys. */
@@ -97,7 +93,7 @@ for (const [dataset, file] of Object.entries(files)) {
   }
 }
 
-const results = path.join(repo, "bench/results");
+const results = resultsDirectory;
 mkdirSync(results, { recursive: true });
 writeFileSync(path.join(results, "esapn.json"), `${JSON.stringify({ date, machine, target, rows }, null, 2)}\n`);
 const f4 = (x: number) => x.toFixed(4);

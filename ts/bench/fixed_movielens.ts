@@ -7,16 +7,12 @@
 import { existsSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { backend, loadRatings } from "../index.js";
 import { runRatingExperiment, type RatingExperimentResult } from "../training/rating_experiment.js";
+import { movieLensFile } from "./movielens_files.js";
+import { resultsDirectory } from "./results_files.js";
 
-const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
-const data = path.resolve(repo, "../shared/data");
-const files = {
-  "ml-100k": path.join(data, "ml-100k/u.data"),
-  "ml-latest-small": path.join(data, "ml-latest-small/ratings.csv"),
-};
+const files = { "ml-100k": movieLensFile("ml-100k"), "ml-latest-small": movieLensFile("ml-latest-small") };
 
 interface Row {
   dataset: string;
@@ -48,7 +44,7 @@ for (const [dataset, file] of Object.entries(files)) {
 
 const machine = `${os.cpus()[0]?.model ?? "unknown CPU"} × ${backend().threads} threads, Node ${process.version}`;
 const date = new Date().toISOString();
-const results = path.join(repo, "bench/results");
+const results = resultsDirectory;
 writeFileSync(path.join(results, "fixed_movielens.json"), `${JSON.stringify({ date, machine, rows }, null, 2)}\n`);
 const f = (x: number) => x.toFixed(4);
 const table = rows.map(({ dataset, task, quality: { test, baselines: b }, throughput }) =>

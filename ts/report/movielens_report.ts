@@ -9,8 +9,9 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 
+import { movieLensFile } from "../bench/movielens_files.js";
+import { resultsDirectory } from "../bench/results_files.js";
 import { loadRatings } from "../data/load_ratings.js";
 import { search } from "../search/search.js";
 import type { SearchMethod } from "../search/search_types.js";
@@ -19,9 +20,8 @@ import { reportRun } from "./report_run.js";
 import type { ReportRun } from "./report_types.js";
 import { screenshotReport } from "./report_screenshot.js";
 
-const repo = fileURLToPath(new URL("../../", import.meta.url));
-const dataFile = path.resolve(repo, "../shared/data/ml-100k/u.data");
-const pngFile = path.join(repo, "bench/results/report.png");
+const dataFile = movieLensFile("ml-100k");
+const pngFile = path.join(resultsDirectory, "report.png");
 const budgetRatio = 0.25;
 const seed = 1;
 

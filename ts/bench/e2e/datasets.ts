@@ -20,8 +20,6 @@
  * the models, not the data.
  */
 import { existsSync } from "node:fs";
-import path from "node:path";
-import { fileURLToPath } from "node:url";
 
 import { firstRatings } from "../../cli/data_source.js";
 import { loadRatings } from "../../data/load_ratings.js";
@@ -29,10 +27,8 @@ import { shuffleInPlace, uniformStream } from "../../data/seeds.js";
 import { generateSynthetic } from "../../data/synthetic.js";
 import { sortByTime } from "../../data/time_order.js";
 import type { SearchData } from "../../search/search_types.js";
+import { movieLensFile, movieLensNames, type MovieLensName } from "../movielens_files.js";
 
-/** ../shared/data beside the repository, or MIXDIM_DATA. */
-export const defaultDataDirectory = path.resolve(process.env.MIXDIM_DATA ??
-                                                 fileURLToPath(new URL("../../../../shared/data", import.meta.url)));
 
 export const datasetNames = ["ml-100k", "ml-latest-small", "synthetic-ml20m", "synthetic-ctr"] as const;
 export type DatasetName = (typeof datasetNames)[number];
@@ -54,15 +50,13 @@ const ctrShape = { numUsers: 5_000, numItems: 2_000, numFields: 8 } as const;
 // The data's own seeds, apart from the runs' seeds: every run sees the same synthetic data.
 const dataSeeds = { ml20m: 20, ctr: 11, shuffle: 0 } as const;
 
-function movieLensFile(dataDirectory: string, name: DatasetName): string | undefined {
-  if (name === "ml-100k") return path.join(dataDirectory, "ml-100k/u.data");
-  if (name === "ml-latest-small") return path.join(dataDirectory, "ml-latest-small/ratings.csv");
-  return undefined;
+function movieLensFileOf(dataDirectory: string, name: DatasetName): string | undefined {
+  return (movieLensNames as readonly string[]).includes(name) ? movieLensFile(name as MovieLensName, dataDirectory) : undefined;
 }
 
 /** Whether the data set can be had here: the synthetic ones always, MovieLens when its file exists. */
 export function datasetAvailable(dataDirectory: string, name: DatasetName): boolean {
-  const file = movieLensFile(dataDirectory, name);
+  const file = movieLensFileOf(dataDirectory, name);
   return file === undefined || existsSync(file);
 }
 
@@ -73,7 +67,7 @@ export function datasetAvailable(dataDirectory: string, name: DatasetName): bool
  */
 export async function loadDataset(dataDirectory: string, name: DatasetName, protocol: Protocol,
                                    scale: DatasetScale): Promise<SearchData> {
-  const file = movieLensFile(dataDirectory, name);
+  const file = movieLensFileOf(dataDirectory, name);
   let data: SearchData;
   if (file !== undefined) {
     data = sortByTime((await loadRatings(file)).dataset);

@@ -23,7 +23,8 @@ import { parseArgs } from "node:util";
 import { writeReport } from "../../report/report.js";
 import { describeMachine } from "../machine.js";
 import { resultsDirectory } from "../results_files.js";
-import { datasetAvailable, datasetNames, defaultDataDirectory, loadDataset } from "./datasets.js";
+import { datasetAvailable, datasetNames, loadDataset } from "./datasets.js";
+import { dataDirectory } from "../movielens_files.js";
 import type { E2eResults } from "./e2e_results.js";
 import { headlineDataset, isHeadline, reportPages, type KeptRun } from "./html_report.js";
 import { reproductionMarkdown } from "./reproduction_markdown.js";
@@ -57,7 +58,7 @@ async function ratingStreams(runs: readonly RunSpec[]): Promise<StreamStatistics
   const streams: StreamStatistics[] = [];
   for (const spec of runs.filter((run) => run.family === "rating")) {
     if (streams.some((s) => s.dataset === spec.dataset && s.protocol === spec.protocol)) continue;
-    const data = await loadDataset(defaultDataDirectory, spec.dataset, spec.protocol, spec.scale);
+    const data = await loadDataset(dataDirectory, spec.dataset, spec.protocol, spec.scale);
     streams.push(streamStatistics(data, spec.dataset, spec.protocol));
   }
   return streams;
@@ -87,8 +88,8 @@ const wantedFamilies = list(flags.families);
 for (const name of wantedDatasets ?? []) {
   if (!(datasetNames as readonly string[]).includes(name)) throw new RangeError(`--datasets: unknown data set "${name}" (${datasetNames.join(", ")})`);
 }
-const skipped = datasetNames.filter((name) => !datasetAvailable(defaultDataDirectory, name));
-for (const name of skipped) console.log(`${name}: skipped, its file is absent from ${defaultDataDirectory}`);
+const skipped = datasetNames.filter((name) => !datasetAvailable(dataDirectory, name));
+for (const name of skipped) console.log(`${name}: skipped, its file is absent from ${dataDirectory}`);
 const wanted = suite.runs.filter((spec) => !skipped.includes(spec.dataset) &&
   (wantedDatasets === undefined || wantedDatasets.includes(spec.dataset)) &&
   (wantedFamilies === undefined || wantedFamilies.includes(spec.family)));

@@ -14,7 +14,8 @@ import { search } from "../../search/search.js";
 import type { SearchData, SearchResult, SearchTask } from "../../search/search_types.js";
 import { ratingExperimentDefaults } from "../../training/rating_experiment.js";
 import { reportRun } from "../../report/report_run.js";
-import { defaultDataDirectory, loadDataset } from "./datasets.js";
+import { loadDataset } from "./datasets.js";
+import { dataDirectory } from "../movielens_files.js";
 import type { QualityFigures, RunRecord, RunSpec } from "./run_record.js";
 import { toJson } from "./typed_json.js";
 
@@ -88,4 +89,4 @@ async function runOne(spec: RunSpec, dataDirectory: string): Promise<{ record: R
 
 const [specJson, output] = process.argv.slice(2);
 if (specJson === undefined || output === undefined) throw new Error("usage: worker.js <spec JSON> <output file>");
-writeFileSync(output, toJson(await runOne(JSON.parse(specJson) as RunSpec, defaultDataDirectory)));
+writeFileSync(output, toJson(await runOne(JSON.parse(specJson) as RunSpec, dataDirectory)));
