@@ -26,6 +26,16 @@ export function int32Array(value: unknown, argument: string): Int32Array {
   throw new TypeError(`${argument} must be an Int32Array or an array of integers, got ${describe(value)}`);
 }
 
+/** int32Array(value, argument) with every id in [0, count): a RangeError naming the first that is not. */
+export function idsBelow(value: unknown, argument: string, count: number): Int32Array {
+  const ids = int32Array(value, argument);
+  for (let b = 0; b < ids.length; ++b) {
+    const id = ids[b]!;
+    if (!(id >= 0 && id < count)) throw new RangeError(`${argument}[${b}] = ${id} is out of range [0, ${count})`);
+  }
+  return ids;
+}
+
 /** A finite number within [min, max] (exclusive of min when `minExclusive`). */
 export function numberInRange(value: unknown, argument: string, min: number, max: number,
                               minExclusive = false): number {

@@ -29,7 +29,7 @@
  *     controller.remember(batch.ids, w);
  *   controller.resize(embedding);
  */
-import { integerInRange, int32Array, numberInRange } from "../../arguments.js";
+import { idsBelow, integerInRange, int32Array, numberInRange } from "../../arguments.js";
 import { concat } from "../../autograd/ops/concat_op.js";
 import { mixtureWeightsOp } from "../../autograd/ops/gumbel_mixture_op.js";
 import { Variable } from "../../autograd/variable.js";
@@ -132,7 +132,7 @@ export class AutoEmbController extends Module {
 
   /** Stores w [B, M] (a Variable or host values) as the listed ids' previous weights. */
   remember(ids: Int32Array | readonly number[], w: Variable | Float32Array): void {
-    const rows = this.checkIds(ids);
+    const rows = idsBelow(ids, "ids", this.numIds);
     const m = this.candidates.length;
     const values = w instanceof Variable ? w.value.toArray() : w;
     if (!(values instanceof Float32Array)) throw new TypeError(`w must be a Variable or a Float32Array, got ${describe(w)}`);
@@ -151,7 +151,7 @@ export class AutoEmbController extends Module {
 
   /** The listed ids' previous weights, [n, M] row-major. */
   previousWeights(ids: Int32Array | readonly number[]): Float32Array {
-    const rows = this.checkIds(ids);
+    const rows = idsBelow(ids, "ids", this.numIds);
     const m = this.candidates.length;
     const out = new Float32Array(rows.length * m);
     rows.forEach((id, b) => out.set(this.#previous.subarray(id * m, (id + 1) * m), b * m));
@@ -196,7 +196,7 @@ export class AutoEmbController extends Module {
   }
 
   private input(ids: Int32Array | readonly number[], frequencies: Int32Array | readonly number[]): Variable {
-    const rows = this.checkIds(ids);
+    const rows = idsBelow(ids, "ids", this.numIds);
     const f = int32Array(frequencies, "frequencies");
     if (f.length !== rows.length) throw new RangeError(`frequencies has ${f.length} values but ids has ${rows.length}`);
     const clamped = new Int32Array(f.length);
@@ -208,15 +208,6 @@ export class AutoEmbController extends Module {
     const last = this.previousWeights(rows);
     const lastWeights = new Variable(Tensor.from(last, { shape: [rows.length, m], device: this.device }));
     return concat([this.frequencyNorm.forward(this.frequencyEmbedding.forward(clamped)), lastWeights]);
-  }
-
-  private checkIds(ids: Int32Array | readonly number[]): Int32Array {
-    const rows = int32Array(ids, "ids");
-    for (let b = 0; b < rows.length; ++b) {
-      const id = rows[b]!;
-      if (!(id >= 0 && id < this.numIds)) throw new RangeError(`ids[${b}] = ${id} is out of range [0, ${this.numIds})`);
-    }
-    return rows;
   }
 
   protected override children(): Record<string, Module> {

@@ -22,7 +22,7 @@
  *     optimizer.step();
  *   controller.resize(embedding);                             // each id's row cut to its argmax size
  */
-import { integerInRange, int32Array, numberInRange } from "../../arguments.js";
+import { idsBelow, integerInRange, numberInRange } from "../../arguments.js";
 import { mixtureWeightsOp } from "../../autograd/ops/gumbel_mixture_op.js";
 import { isGradEnabled } from "../../autograd/tape.js";
 import type { Variable } from "../../autograd/variable.js";
@@ -86,7 +86,7 @@ export class DartsController {
    * the tape, and a backward through it leaves α's gradient for step().
    */
   weights(ids: Int32Array | readonly number[]): Variable {
-    const rows = this.checkIds(ids);
+    const rows = idsBelow(ids, "ids", this.numIds);
     const logits = this.alpha.forward(rows);
     if (isGradEnabled()) this.#pending.push(rows);
     return mixtureWeightsOp(logits, { tau: 1, mode: "softmax", seed: 0, step: 0 });
@@ -118,7 +118,7 @@ export class DartsController {
 
   /** α of the listed ids (all by default), [n, M] row-major. */
   logits(ids?: Int32Array | readonly number[]): Float32Array {
-    return this.alpha.store.readRows(ids === undefined ? Int32Array.from({ length: this.numIds }, (_, i) => i) : this.checkIds(ids));
+    return this.alpha.store.readRows(ids === undefined ? Int32Array.from({ length: this.numIds }, (_, i) => i) : idsBelow(ids, "ids", this.numIds));
   }
 
   /** Each id's argmax candidate index (the first on a tie). */
@@ -160,14 +160,5 @@ export class DartsController {
       throw new RangeError(`embedding has ${embedding.numRows} rows but the controller has ${this.numIds} ids`);
     }
     embedding.resize(Int32Array.from({ length: this.numIds }, (_, i) => i), this.#sizes);
-  }
-
-  private checkIds(ids: Int32Array | readonly number[]): Int32Array {
-    const rows = int32Array(ids, "ids");
-    for (let b = 0; b < rows.length; ++b) {
-      const id = rows[b]!;
-      if (!(id >= 0 && id < this.numIds)) throw new RangeError(`ids[${b}] = ${id} is out of range [0, ${this.numIds})`);
-    }
-    return rows;
   }
 }
