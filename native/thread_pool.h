@@ -8,6 +8,8 @@
 // A worker that slept on the condition variable after each one took tens of microseconds to
 // wake for the next, so the calling thread did most chunks alone; workers therefore spin for
 // kSpinMicroseconds after a job before they sleep, and the caller signals only sleeping ones.
+// Likewise the caller, its own chunks done, spins up to kSpinMicroseconds for the workers' last
+// chunks before it sleeps on the condition variable.
 #pragma once
 
 #include <stdint.h>
@@ -50,7 +52,8 @@ class ThreadPool {
   // Read by spinning workers without the lock; written under it.
   std::atomic<uint64_t> generation_{0};
   bool stopping_ = false;
-  int busy_workers_ = 0;
+  // Written under mutex_; the caller of parallel_for also reads it spinning, without the lock.
+  std::atomic<int> busy_workers_{0};
   int sleeping_workers_ = 0;
 
   // The job in flight: chunks are claimed under mutex_, which is cheap next to a chunk.
