@@ -14,8 +14,9 @@
 // Arithmetic-bound. The micro-kernel is picked once at run time (__builtin_cpu_supports), since
 // the addon is compiled for baseline x86-64: AVX-512 12×32 (24 zmm accumulators), AVX2+FMA 6×16,
 // or a portable 4×16 in plain C++ (set_gemm_builtin_kernel forces a lesser one, for tests).
-// n = 1 and m = 1 (matrix-vector shapes, e.g. a Linear layer with one output) use dot products
-// or row combinations, and k ≤ 4 combines rows of op(B) directly, all without packing.
+// n ≤ 4 and m = 1 (matrix-vector shapes, e.g. a Linear layer with one or two outputs) use dot products
+// or row combinations (all n columns in one pass over op(A)), and k ≤ 4 combines rows of op(B)
+// directly, all without packing.
 // Measured on 2 Zen 4 cores (docs/gemm.md): ~100 GFLOP/s on one thread (OpenBLAS 0.3.21: ~100),
 // ~155 on two (OpenBLAS ~185) for the MLP shapes.
 #include <stdint.h>
@@ -52,7 +53,7 @@ constexpr int64_t kTasksPerThread = 4;
 // Below this many multiply-adds one thread does the whole product: waking the pool costs more.
 constexpr double kSerialMultiplyAdds = 1 << 19;
 // The matrix-vector and small-k paths are memory-bound, so a second thread pays off later.
-constexpr double kSerialVectorMultiplyAdds = 1 << 20;
+constexpr double kSerialVectorMultiplyAdds = 1 << 17;
 // The row-task path shares all of packed op(B) (k·n floats) between threads, up to this size (32 MB).
 constexpr double kMaxSharedB = 8.0 * 1024 * 1024;
 // Matrix-vector paths: outputs per chunk.
@@ -62,6 +63,10 @@ constexpr int64_t kSmallK = 4;
 // n up to this runs as n matrix-vector products (e.g. a Linear layer with two outputs, and its
 // weight gradient): packing would pad op(B) to NR = 16 or 32 columns and waste most of the work.
 constexpr int64_t kNarrowN = 4;
+// How much of op(A) the narrow path takes through every column of C at a time: 16 rows of A (32 KB
+// at k = 512, L1), or for transA 64 columns of A, the combine's vector width (128 KB at k = 500, L2).
+constexpr int64_t kNarrowRows = 16;
+constexpr int64_t kNarrowColumns = 64;
 
 // acc = Σ_p a[p·MR + r] · b[p·NR + j]; then c[r·ldc + j] = alpha·acc + beta·c (c unread when
 // beta = 0) + bias[j] (when bias is not null), for the whole MR×NR tile.
@@ -658,37 +663,37 @@ int64_t vector_grain(const Problem& q, int64_t outputs) {
   return multiply_adds < kSerialVectorMultiplyAdds ? outputs : kVectorGrain;
 }
 
-// n = 1: C[:, 0] = alpha · op(A) · x + beta · C[:, 0] + bias[0], with x = op(B)[:, 0].
-void gemm_column(const Problem& q, const Isa& isa) {
-  std::unique_ptr<float[]> x_copy;
-  const float* x = q.b;
-  if (!q.trans_b && q.ldb != 1) {  // op(B)[:, 0] strided: gather it once
-    x_copy.reset(new float[q.k]);
-    for (int64_t p = 0; p < q.k; ++p) x_copy[p] = q.b[p * q.ldb];
-    x = x_copy.get();
+// n ≤ kNarrowN (a Linear layer with one or two outputs, and its weight gradient): column j of C is
+// alpha · op(A) · op(B)[:, j] + beta · C[:, j] + bias[j], a matrix-vector product per column, all of
+// them in one pass over op(A): each few rows of A (columns, for transA) serve every column of C
+// while they are in L1 or L2, where one product per column read A from memory n times.
+void gemm_narrow(const Problem& q, const Isa& isa) {
+  // op(B)'s columns, each contiguous: column j at x + j·k.
+  std::unique_ptr<float[]> x(new float[q.n * q.k]);
+  for (int64_t j = 0; j < q.n; ++j) {
+    for (int64_t p = 0; p < q.k; ++p) x[j * q.k + p] = q.trans_b ? q.b[j * q.ldb + p] : q.b[p * q.ldb + j];
   }
   ThreadPool::instance().parallel_for(q.m, vector_grain(q, q.m), [&](int64_t begin, int64_t end) {
-    float acc[kVectorGrain];
+    float acc[kNarrowN][kVectorGrain];
     for (int64_t i0 = begin; i0 < end; i0 += kVectorGrain) {
       const int64_t count = std::min(kVectorGrain, end - i0);
-      if (!q.trans_a) {
-        isa.dots(q.a + i0 * q.lda, q.lda, count, q.k, x, acc);
-      } else {
-        isa.combine(q.a + i0, q.lda, count, q.k, x, acc);
+      const int64_t block = q.trans_a ? kNarrowColumns : kNarrowRows;
+      for (int64_t r = 0; r < count; r += block) {
+        const int64_t rows = std::min(block, count - r);
+        for (int64_t j = 0; j < q.n; ++j) {
+          if (!q.trans_a) {
+            isa.dots(q.a + (i0 + r) * q.lda, q.lda, rows, q.k, x.get() + j * q.k, acc[j] + r);
+          } else {
+            isa.combine(q.a + i0 + r, q.lda, rows, q.k, x.get() + j * q.k, acc[j] + r);
+          }
+        }
       }
-      finish_vector(acc, count, q.alpha, q.beta, q.c + i0 * q.ldc, q.ldc, q.bias, 0);
+      for (int64_t j = 0; j < q.n; ++j) {
+        finish_vector(acc[j], count, q.alpha, q.beta, q.c + i0 * q.ldc + j, q.ldc,
+                      q.bias != nullptr ? q.bias + j : nullptr, 0);
+      }
     }
   });
-}
-
-// Column j of the product as a problem with n = 1: op(B)[:, j] is column j of B, or row j of Bᵀ.
-Problem column_problem(const Problem& q, int64_t j) {
-  Problem column = q;
-  column.n = 1;
-  column.b = q.trans_b ? q.b + j * q.ldb : q.b + j;
-  column.c = q.c + j;
-  column.bias = q.bias != nullptr ? q.bias + j : nullptr;
-  return column;
 }
 
 // m = 1: C[0, :] = alpha · x · op(B) + beta · C[0, :] + bias, with x = op(A)[0, :].
@@ -779,7 +784,7 @@ void gemm_builtin(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, f
   }
   const Isa& chosen = isa();
   if (n <= kNarrowN) {
-    for (int64_t j = 0; j < n; ++j) gemm_column(column_problem(q, j), chosen);
+    gemm_narrow(q, chosen);
   } else if (m == 1) {
     gemm_row(q, chosen);
   } else if (k <= kSmallK) {

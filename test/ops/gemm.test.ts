@@ -125,7 +125,8 @@ describe("gemm on the CPU", () => {
   it("gives the same bits on 1, 2 and 3 threads", () => {
     setCpuGemm({ backend: "builtin", kernel: initial.kernels[0] });
     const random = rng(testSeed("gemm threads"));
-    const shapes: [number, number, number][] = [[500, 256, 512], [256, 512, 500], [30, 700, 40], [500, 1, 512], [37, 300, 3]];
+    const shapes: [number, number, number][] = [[500, 256, 512], [256, 512, 500], [30, 700, 40], [500, 1, 512], [500, 2, 512],
+                                               [512, 2, 500], [500, 512, 2], [37, 300, 3]];
     for (const [m, n, k] of shapes) {
       const a = Tensor.from(randomFloats(random, m * k), { shape: [k, m] });
       const b = Tensor.from(randomFloats(random, k * n), { shape: [n, k] });
