@@ -13,8 +13,9 @@
 // μ and invstd are kept in float32 (as PyTorch keeps them), so where a feature's values nearly
 // coincide the rounding of μ, |x − μ|·2⁻²⁴, reaches y multiplied by γ·invstd ≤ γ/sqrt(ε).
 // Statistics and column sums are accumulated in double, row by row in a fixed order, so they do
-// not depend on the thread or block count. Bandwidth-bound: the training forward reads x three
-// times (mean, variance, output) and writes y once; the backward reads x and dy twice and writes dx.
+// not depend on the thread or block count. Bandwidth-bound: the training forward reads x twice on
+// the CPU (the moments about the first row, then the output; CUDA takes the mean and the centred
+// squares in two passes) and writes y once; the backward reads x and dy twice and writes dx.
 #pragma once
 
 #include <math.h>
