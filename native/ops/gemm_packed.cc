@@ -392,20 +392,84 @@ struct PackBuffer {
   }
 };
 
+// dst[p·width + r] = src[r·ld + p] for r < rows ≤ width and p < kc, and 0 for rows ≤ r < width:
+// `rows` rows of a row-major matrix as one sliver, p-major. The packs of op(A) without transA and
+// of op(B) with transB are this transpose.
+using TransposeFn = void(const float* src, int64_t ld, int64_t rows, int64_t kc, int64_t width, float* dst);
+
+__attribute__((always_inline)) inline void transpose_tail(const float* src, int64_t ld, int64_t r0, int64_t rows,
+                                                          int64_t p0, int64_t kc, int64_t width, float* dst) {
+  for (int64_t r = r0; r < rows; ++r) {
+    for (int64_t p = p0; p < kc; ++p) dst[p * width + r] = src[r * ld + p];
+  }
+}
+
+void zero_rows(int64_t rows, int64_t kc, int64_t width, float* dst) {
+  for (int64_t p = 0; p < kc; ++p) {
+    for (int64_t r = rows; r < width; ++r) dst[p * width + r] = 0.0f;
+  }
+}
+
+void transpose_portable(const float* src, int64_t ld, int64_t rows, int64_t kc, int64_t width, float* dst) {
+  transpose_tail(src, ld, 0, rows, 0, kc, width, dst);
+  zero_rows(rows, kc, width, dst);
+}
+
+#if MIXDIM_GEMM_X86
+// 8×8 tiles through registers (unpack, shuffle, lane permute): one load and one store per row of a
+// tile where the scalar loop stored each float to its own cache line.
+__attribute__((target("avx2"))) void transpose_avx2(const float* src, int64_t ld, int64_t rows, int64_t kc,
+                                                    int64_t width, float* dst) {
+  int64_t r0 = 0;
+  for (; r0 + 8 <= rows; r0 += 8) {
+    int64_t p0 = 0;
+    for (; p0 + 8 <= kc; p0 += 8) {
+      const float* in = src + r0 * ld + p0;
+      __m256 r[8];
+      for (int i = 0; i < 8; ++i) r[i] = _mm256_loadu_ps(in + i * ld);
+      __m256 t[8];
+      for (int i = 0; i < 4; ++i) {
+        t[2 * i] = _mm256_unpacklo_ps(r[2 * i], r[2 * i + 1]);
+        t[2 * i + 1] = _mm256_unpackhi_ps(r[2 * i], r[2 * i + 1]);
+      }
+      __m256 u[8];
+      for (int i = 0; i < 2; ++i) {
+        u[4 * i] = _mm256_shuffle_ps(t[4 * i], t[4 * i + 2], _MM_SHUFFLE(1, 0, 1, 0));
+        u[4 * i + 1] = _mm256_shuffle_ps(t[4 * i], t[4 * i + 2], _MM_SHUFFLE(3, 2, 3, 2));
+        u[4 * i + 2] = _mm256_shuffle_ps(t[4 * i + 1], t[4 * i + 3], _MM_SHUFFLE(1, 0, 1, 0));
+        u[4 * i + 3] = _mm256_shuffle_ps(t[4 * i + 1], t[4 * i + 3], _MM_SHUFFLE(3, 2, 3, 2));
+      }
+      float* out = dst + p0 * width + r0;
+      for (int i = 0; i < 4; ++i) {
+        _mm256_storeu_ps(out + i * width, _mm256_permute2f128_ps(u[i], u[i + 4], 0x20));
+        _mm256_storeu_ps(out + (i + 4) * width, _mm256_permute2f128_ps(u[i], u[i + 4], 0x31));
+      }
+    }
+    transpose_tail(src, ld, r0, r0 + 8, p0, kc, width, dst);
+  }
+  transpose_tail(src, ld, r0, rows, 0, kc, width, dst);
+  zero_rows(rows, kc, width, dst);
+}
+#endif
+
+TransposeFn* transpose_kernel() {
+#if MIXDIM_GEMM_X86
+  static TransposeFn* const chosen = __builtin_cpu_supports("avx2") ? &transpose_avx2 : &transpose_portable;
+  return chosen;
+#else
+  return &transpose_portable;
+#endif
+}
+
 // op(A)[i0 : i0+mc, p0 : p0+kc] as MR-row slivers, each stored p-major (MR values per p), zero-padded.
 void pack_a(bool trans_a, const float* a, int64_t lda, int64_t i0, int64_t mc, int64_t p0, int64_t kc, int mr,
             float* out) {
+  TransposeFn* const transpose = transpose_kernel();
   for (int64_t s = 0; s < mc; s += mr) {
     const int64_t rows = std::min<int64_t>(mr, mc - s);
     float* dst = out + s * kc;
     if (!trans_a) {
-      for (int64_t r = 0; r < rows; ++r) {
-        const float* src = a + (i0 + s + r) * lda + p0;
-        for (int64_t p = 0; p < kc; ++p) dst[p * mr + r] = src[p];
-      }
-      for (int64_t r = rows; r < mr; ++r) {
-        for (int64_t p = 0; p < kc; ++p) dst[p * mr + r] = 0.0f;
-      }
+      transpose(a + (i0 + s) * lda + p0, lda, rows, kc, mr, dst);
     } else {
       for (int64_t p = 0; p < kc; ++p) {
         const float* src = a + (p0 + p) * lda + i0 + s;
@@ -420,6 +484,7 @@ void pack_a(bool trans_a, const float* a, int64_t lda, int64_t i0, int64_t mc, i
 // op(B)[p0 : p0+kc, j0 : j0+nc] as NR-column slivers, each stored p-major (NR values per p), zero-padded.
 void pack_b(bool trans_b, const float* b, int64_t ldb, int64_t p0, int64_t kc, int64_t j0, int64_t nc, int nr,
             float* out) {
+  TransposeFn* const transpose = transpose_kernel();
   for (int64_t s = 0; s < nc; s += nr) {
     const int64_t cols = std::min<int64_t>(nr, nc - s);
     float* dst = out + s * kc;
@@ -431,13 +496,7 @@ void pack_b(bool trans_b, const float* b, int64_t ldb, int64_t p0, int64_t kc, i
         for (int64_t j = cols; j < nr; ++j) row[j] = 0.0f;
       }
     } else {
-      for (int64_t j = 0; j < cols; ++j) {
-        const float* src = b + (j0 + s + j) * ldb + p0;
-        for (int64_t p = 0; p < kc; ++p) dst[p * nr + j] = src[p];
-      }
-      for (int64_t j = cols; j < nr; ++j) {
-        for (int64_t p = 0; p < kc; ++p) dst[p * nr + j] = 0.0f;
-      }
+      transpose(b + (j0 + s) * ldb + p0, ldb, cols, kc, nr, dst);
     }
   }
 }
