@@ -191,6 +191,7 @@ export {
 } from "./training/state_snapshot.js";
 export { propagateEmbedding, propagateRows } from "./autograd/ops/propagation_op.js";
 export { gatherRows } from "./autograd/ops/gather_rows_op.js";
+export { repeatedRowsLinear, type RowBlock } from "./autograd/ops/repeated_rows_linear_op.js";
 export { BprSampler, itemsByUser, type BprBatch, type BprSamplerOptions, type ItemsByUser } from "./models/bpr_sampling.js";
 export { LightGCN, type LightGcnOptions } from "./models/lightgcn.js";
 export { pairwiseInteraction } from "./autograd/ops/pairwise_interaction_op.js";

@@ -1,0 +1,177 @@
+/**
+ * y = x·W + b for an x whose columns come in blocks, each block holding one row per sample taken
+ * from a table by id: MlpRecommender's [user ‖ item] input. Wherever an id repeats in the batch,
+ * its block's rows repeat, and in a time-ordered stream they repeat a lot (a batch of 500
+ * MovieLens ratings holds about 11 distinct users). A block whose ids are mostly repeats has its
+ * product computed once per distinct id, and the samples pick theirs up through one-hot columns:
+ *
+ *   y = A·W' + b,   A = [x_dense ‖ onehot(ids of each repeated block)],   W' = [W_dense ; G_k·W_k for each repeated k]
+ *
+ * where W_k is W's rows for block k's columns and G_k [U_k, d_k] the block's distinct rows. One
+ * GEMM of inner size Σ d_dense + Σ U_k instead of Σ d_k. The backward is plain linear's:
+ *
+ *   dx = dy·Wᵀ,   dW' = Aᵀ·dy   → dW_dense = its rows, dW_k = G_kᵀ·(its one-hot rows, the dy summed per id),   db = Σ_b dy_b
+ *
+ * Mathematically this is linear(); the sums are grouped differently, so results differ by float
+ * rounding only. For ESAPN's recommender it halves the hidden layer's forward and weight-gradient
+ * products. The saving is taken on the CPU; on CUDA (and when no block repeats enough) this is linear().
+ */
+import { biasGradient, matmul } from "../../ops/gemm.js";
+import { concatFeatures, sliceFeatures } from "../../ops/feature_concat.js";
+import { describe, Tensor } from "../../tensor.js";
+import { linear } from "./linear_op.js";
+import { record } from "../tape.js";
+import { Variable } from "../variable.js";
+
+/** A block of x's columns and the id each sample's row of it belongs to. */
+export interface RowBlock {
+  width: number;
+  ids: Int32Array;
+}
+
+/** A block counts as repeated when its distinct ids are at most this share of the batch. */
+const repeatedShare = 0.25;
+
+/** One block as the op runs it: where its columns start and, for a repeated block, its distinct ids. */
+interface PlannedBlock {
+  start: number;
+  width: number;
+  repeated?: {
+    /** The first sample of each distinct id, in order of first appearance. */
+    first: Int32Array;
+    /** Sample b's distinct id: its one-hot column. */
+    inverse: Int32Array;
+  };
+}
+
+/** Each sample's distinct-id index and each distinct id's first sample; undefined past `limit` distinct ids. */
+function distinctRows(ids: Int32Array, limit: number): PlannedBlock["repeated"] {
+  const slot = new Map<number, number>();
+  const inverse = new Int32Array(ids.length);
+  const first: number[] = [];
+  for (let b = 0; b < ids.length; ++b) {
+    let u = slot.get(ids[b]!);
+    if (u === undefined) {
+      if (first.length >= limit) return undefined;
+      u = first.length;
+      slot.set(ids[b]!, u);
+      first.push(b);
+    }
+    inverse[b] = u;
+  }
+  return { first: Int32Array.from(first), inverse };
+}
+
+/** The blocks' layout and, for those whose ids repeat enough, their distinct ids; undefined when none does. */
+function planBlocks(blocks: readonly RowBlock[], rows: number, columns: number): PlannedBlock[] | undefined {
+  if (!Array.isArray(blocks) || blocks.length === 0) throw new TypeError("blocks must be a non-empty array of { width, ids }");
+  let start = 0;
+  const planned = blocks.map((block, k): PlannedBlock => {
+    if (typeof block !== "object" || block === null) throw new TypeError(`blocks[${k}] must be { width, ids }, got ${describe(block)}`);
+    if (!Number.isInteger(block.width) || block.width < 1) {
+      throw new RangeError(`blocks[${k}].width must be a positive integer, got ${String(block.width)}`);
+    }
+    if (!(block.ids instanceof Int32Array)) throw new TypeError(`blocks[${k}].ids must be an Int32Array, got ${describe(block.ids)}`);
+    if (block.ids.length !== rows) throw new RangeError(`blocks[${k}].ids has length ${block.ids.length} but x has ${rows} rows`);
+    const entry: PlannedBlock = { start, width: block.width };
+    start += block.width;
+    const repeated = distinctRows(block.ids, Math.floor(repeatedShare * rows));
+    if (repeated !== undefined) entry.repeated = repeated;
+    return entry;
+  });
+  if (start !== columns) throw new RangeError(`blocks' widths sum to ${start} but x has ${columns} columns`);
+  return planned.some((block) => block.repeated !== undefined) ? planned : undefined;
+}
+
+/** Rows [start, start + count) of a CPU matrix, sharing its memory. */
+function rowsOf(matrix: Tensor<"float32">, start: number, count: number): Tensor<"float32"> {
+  const cols = matrix.shape[1]!;
+  return Tensor.from(matrix.toArray().subarray(start * cols, (start + count) * cols), { shape: [count, cols] });
+}
+
+/** x's rows `first`, columns [start, start + width): a repeated block's distinct rows G. */
+function distinctBlockRows(x: Tensor<"float32">, block: PlannedBlock): Tensor<"float32"> {
+  const values = x.toArray();
+  const columns = x.shape[1]!;
+  const { first } = block.repeated!;
+  const out = new Float32Array(first.length * block.width);
+  for (let u = 0; u < first.length; ++u) {
+    const from = first[u]! * columns + block.start;
+    out.set(values.subarray(from, from + block.width), u * block.width);
+  }
+  return Tensor.from(out, { shape: [first.length, block.width] });
+}
+
+/** [B, U] with a 1 in column inverse[b] of row b. */
+function oneHot(inverse: Int32Array, distinct: number): Tensor<"float32"> {
+  const out = new Float32Array(inverse.length * distinct);
+  for (let b = 0; b < inverse.length; ++b) out[b * distinct + inverse[b]!] = 1;
+  return Tensor.from(out, { shape: [inverse.length, distinct] });
+}
+
+/**
+ * x·W + b on the tape (x [B, Σ widths], W [Σ widths, out], b [out]), computing each block whose
+ * ids repeat (distinct ids ≤ B/4) once per distinct id. Gradients are those of linear().
+ *
+ * @example
+ * const h = repeatedRowsLinear(z, hidden.weight, hidden.bias, [{ width: 128, ids: users }, { width: 128, ids: items }]);
+ */
+export function repeatedRowsLinear(x: Variable, weight: Variable, bias: Variable, blocks: readonly RowBlock[]): Variable {
+  if (!(x instanceof Variable)) throw new TypeError(`x must be a Variable, got ${describe(x)}`);
+  if (x.shape.length !== 2) throw new RangeError(`x must have rank 2, got shape [${x.shape.join(", ")}]`);
+  const [rows, columns] = x.shape as [number, number];
+  const plan = x.device === "cpu" && weight.device === "cpu" && bias.device === "cpu"
+    ? planBlocks(blocks, rows, columns) : undefined;
+  if (plan === undefined) return linear(x, weight, bias);
+  const w = weight.value;
+  if (w.shape.length !== 2 || w.shape[0] !== columns) {
+    throw new RangeError(`weight has shape [${w.shape.join(", ")}] but must be [${columns}, out] for x [${rows}, ${columns}]`);
+  }
+  const outputs = w.shape[1]!;
+  // A's column blocks and W''s row blocks, dense blocks first, each at its offset in both.
+  const parts: Tensor<"float32">[] = [];
+  const distinct = new Map<PlannedBlock, Tensor<"float32">>();
+  const offsets = new Map<PlannedBlock, number>();
+  let inner = 0;
+  for (const block of plan.filter((b) => b.repeated === undefined).concat(plan.filter((b) => b.repeated !== undefined))) {
+    offsets.set(block, inner);
+    if (block.repeated === undefined) {
+      parts.push(sliceFeatures(x.value, block.start, block.width));
+      inner += block.width;
+    } else {
+      distinct.set(block, distinctBlockRows(x.value, block));
+      parts.push(oneHot(block.repeated.inverse, block.repeated.first.length));
+      inner += block.repeated.first.length;
+    }
+  }
+  const a = concatFeatures(parts);
+  const extended = Tensor.empty("float32", [inner, outputs]);
+  for (const block of plan) {
+    const at = offsets.get(block)!;
+    if (block.repeated === undefined) {
+      extended.toArray().set(rowsOf(w, block.start, block.width).toArray(), at * outputs);
+    } else {
+      matmul(distinct.get(block)!, rowsOf(w, block.start, block.width),
+             { out: rowsOf(extended, at, block.repeated.first.length) });
+    }
+  }
+  const y = matmul(a, extended, { bias: bias.value });
+  return record("repeatedRowsLinear", [x, weight, bias], y, (dy) => {
+    const dx = x.requiresGrad ? matmul(dy, w, { transB: true }) : undefined;
+    let dw: Tensor<"float32"> | undefined;
+    if (weight.requiresGrad) {
+      const dExtended = matmul(a, dy, { transA: true });
+      dw = Tensor.empty("float32", [columns, outputs]);
+      for (const block of plan) {
+        const at = offsets.get(block)!;
+        if (block.repeated === undefined) {
+          dw.toArray().set(rowsOf(dExtended, at, block.width).toArray(), block.start * outputs);
+        } else {
+          matmul(distinct.get(block)!, rowsOf(dExtended, at, block.repeated.first.length),
+                 { transA: true, out: rowsOf(dw, block.start, block.width) });
+        }
+      }
+    }
+    return [dx, dw, bias.requiresGrad ? biasGradient(dy) : undefined];
+  });
+}
