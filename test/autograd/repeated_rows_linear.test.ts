@@ -9,7 +9,6 @@ import { backward } from "../../ts/autograd/tape.js";
 import { Variable } from "../../ts/autograd/variable.js";
 import { repeatedRowsLinear, type RowBlock } from "../../ts/autograd/ops/repeated_rows_linear_op.js";
 import { MlpRecommender } from "../../ts/models/mlp_recommender.js";
-import { fixedPlan } from "../../ts/plan/size_plan.js";
 import { randomFloats, randomInt, rng, testSeed } from "../support/random.js";
 import { maxRelativeError } from "../support/reference_store.js";
 
@@ -58,8 +57,12 @@ function reference(x: Float32Array, w: Float32Array, bias: Float32Array, dy: Flo
   return { y, dx, dw, db };
 }
 
-/** Runs the op on blocks with these distinct-id counts against the reference; returns the op it recorded. */
-function check(label: string, distinctPerBlock: number[]): string {
+/**
+ * Runs the op on blocks with these distinct-id counts against the reference; returns the op it
+ * recorded. With perId, a repeated block's dx must hold each id's summed reference gradient on its
+ * first sample and zero on the others.
+ */
+function check(label: string, distinctPerBlock: number[], perId = false): string {
   const random = rng(testSeed(label));
   const batch = 96;
   const outputs = 7;
@@ -72,9 +75,27 @@ function check(label: string, distinctPerBlock: number[]): string {
   const x = new Variable(Tensor.from(xs, { shape: [batch, columns] }), { requiresGrad: true });
   const w = new Variable(Tensor.from(ws, { shape: [columns, outputs] }), { requiresGrad: true });
   const b = new Variable(Tensor.from(bs), { requiresGrad: true });
-  const y = repeatedRowsLinear(x, w, b, blocks);
+  const y = repeatedRowsLinear(x, w, b, blocks, perId ? { inputGradient: "perId" } : {});
   backward(y, Tensor.from(dys, { shape: [batch, outputs] }));
   const expected = reference(xs, ws, bs, dys, batch, columns, outputs);
+  if (perId) {
+    let start = 0;
+    for (const block of blocks) {
+      if (new Set(block.ids).size <= batch / 4) {
+        const seen = new Map<number, number>();
+        for (let b = 0; b < batch; ++b) {
+          const first = seen.get(block.ids[b]!);
+          for (let j = start; j < start + block.width; ++j) {
+            if (first === undefined) continue;
+            expected.dx[first * columns + j]! += expected.dx[b * columns + j]!;
+            expected.dx[b * columns + j] = 0;
+          }
+          if (first === undefined) seen.set(block.ids[b]!, b);
+        }
+      }
+      start += block.width;
+    }
+  }
   expect(maxRelativeError(y.value.toArray(), expected.y)).toBeLessThan(1e-5);
   expect(maxRelativeError(x.grad!.toArray(), expected.dx)).toBeLessThan(1e-5);
   expect(maxRelativeError(w.grad!.toArray(), expected.dw)).toBeLessThan(1e-5);
@@ -92,6 +113,11 @@ describe("repeatedRowsLinear", () => {
     expect(check("repeated rows: none repeats", [80, 96])).toBe("linear");
   });
 
+  it("with inputGradient perId, puts each id's summed gradient on its first sample", () => {
+    expect(check("repeated rows: per-id gradient", [3, 96], true)).toBe("repeatedRowsLinear");
+    expect(check("repeated rows: per-id gradient, all repeat", [5, 20], true)).toBe("repeatedRowsLinear");
+  });
+
   it("rejects blocks that do not fit x", () => {
     const x = new Variable(Tensor.from(new Float32Array(12), { shape: [3, 4] }));
     const w = new Variable(Tensor.from(new Float32Array(8), { shape: [4, 2] }));
@@ -102,11 +128,14 @@ describe("repeatedRowsLinear", () => {
     expect(() => repeatedRowsLinear(x, w, b, [{ width: 4, ids: [0, 0, 0] as unknown as Int32Array }])).toThrow(TypeError);
     expect(() => repeatedRowsLinear(x, w, b, [{ width: 0, ids }, { width: 4, ids }])).toThrow(/blocks\[0\]\.width must be a positive integer/);
     expect(() => repeatedRowsLinear(x, w, b, [])).toThrow(TypeError);
+    expect(() => repeatedRowsLinear(x, w, b, [{ width: 4, ids }], { inputGradient: "sum" as "perId" })).toThrow(/inputGradient/);
   });
 
-  it("gives MlpRecommender the plain hidden layer's logits and parameter gradients", () => {
+  it("gives MlpRecommender the plain hidden layer's logits and every parameter's gradient", () => {
     const random = rng(testSeed("repeated rows in the recommender"));
-    const plan = fixedPlan({ users: 40, items: 300 }, 16);
+    const candidates = [2, 4, 8, 16];
+    const sizes = (n: number) => Int32Array.from({ length: n }, () => candidates[randomInt(random, 0, 4)]!);
+    const plan = { candidates, tables: { users: sizes(40), items: sizes(300) } };
     const batch = 200;
     const users = Int32Array.from({ length: batch }, () => randomInt(random, 0, 6));  // 6 distinct users: repeated
     const items = Int32Array.from({ length: batch }, () => randomInt(random, 0, 300));
@@ -116,14 +145,28 @@ describe("repeatedRowsLinear", () => {
       const model = new MlpRecommender({ plan, outputs: 1, hidden: 24, seed: 5, initStd: 0.3 });
       const logits = asTensors ? model.forward(Tensor.from(users), Tensor.from(items)) : model.forward(users, items);
       backward(logits, Tensor.from(labels, { shape: [batch, 1] }));
-      return { logits: logits.value.toArray(), hidden: model.hidden.weight.grad!.toArray(), bias: model.hidden.bias!.grad!.toArray(),
-               norm: model.inputNorm.gamma!.grad!.toArray() };
+      const dense = Object.fromEntries(model.namedParameters().flatMap(([name, parameter]) =>
+        parameter instanceof Variable ? [[name, parameter.grad!.toArray()]] : []));
+      // The tables' row gradients, summed per id.
+      const perId = (embedding: MlpRecommender["users"]["embedding"]) => {
+        const { ids, grad } = embedding.weight.gradient()!;
+        const width = embedding.maxDim;
+        const sums = new Float64Array(embedding.numRows * width);
+        ids.toArray().forEach((id, row) => {
+          for (let j = 0; j < width; ++j) sums[id * width + j]! += grad.toArray()[row * width + j]!;
+        });
+        return sums;
+      };
+      return { logits: logits.value.toArray(), dense, users: perId(model.users.embedding), items: perId(model.items.embedding) };
     };
     const repeated = run(false);
     const plain = run(true);
     expect(maxRelativeError(repeated.logits, plain.logits)).toBeLessThan(1e-5);
-    expect(maxRelativeError(repeated.hidden, plain.hidden)).toBeLessThan(1e-4);
-    expect(maxRelativeError(repeated.bias, plain.bias)).toBeLessThan(1e-4);
-    expect(maxRelativeError(repeated.norm, plain.norm)).toBeLessThan(1e-4);
+    expect(Object.keys(repeated.dense).length).toBeGreaterThan(8);
+    for (const [name, grad] of Object.entries(plain.dense)) {
+      expect(maxRelativeError(repeated.dense[name]!, grad), name).toBeLessThan(1e-4);
+    }
+    expect(maxRelativeError(repeated.users, plain.users)).toBeLessThan(1e-4);
+    expect(maxRelativeError(repeated.items, plain.items)).toBeLessThan(1e-4);
   });
 });

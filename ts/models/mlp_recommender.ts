@@ -85,10 +85,11 @@ export class MlpRecommender extends Module {
     const x = this.inputNorm.forward(concat([this.users.forward(users), this.items.forward(items)]));
     // A side's half of x is the same row wherever its id repeats in the batch (a time-ordered
     // batch of 500 ratings holds ~11 distinct users): on the CPU the hidden layer computes that
-    // half's product once per distinct id (repeatedRowsLinear, the same gradients as linear).
+    // half's product once per distinct id (repeatedRowsLinear). Each half comes from its ids
+    // through the embedding, the chain and batch norms only, so x's gradient may come per id.
     const hidden = x.device === "cpu" && users instanceof Int32Array && items instanceof Int32Array
-      ? repeatedRowsLinear(x, this.hidden.weight, this.hidden.bias!, [{ width: this.width, ids: users },
-                                                                      { width: this.width, ids: items }])
+      ? repeatedRowsLinear(x, this.hidden.weight, this.hidden.bias!,
+                           [{ width: this.width, ids: users }, { width: this.width, ids: items }], { inputGradient: "perId" })
       : this.hidden.forward(x);
     // hiddenNorm applies the tanh (and the sides' norms theirs) in its own kernel.
     return this.output.forward(this.hiddenNorm.forward(hidden));

@@ -102,6 +102,16 @@ function distinctBlockRows(x: Tensor<"float32">, block: PlannedBlock): Tensor<"f
   return Tensor.from(out, { shape: [first.length, block.width] });
 }
 
+/** [B, d] holding row u of perId [U, d] at each distinct id's first sample first[u], zero elsewhere. */
+function onFirstRows(perId: Tensor<"float32">, block: PlannedBlock, rows: number): Tensor<"float32"> {
+  const { first } = block.repeated!;
+  const width = perId.shape[1]!;
+  const values = perId.toArray();
+  const out = new Float32Array(rows * width);
+  for (let u = 0; u < first.length; ++u) out.set(values.subarray(u * width, (u + 1) * width), first[u]! * width);
+  return Tensor.from(out, { shape: [rows, width] });
+}
+
 /** [B, U] with a 1 in column inverse[b] of row b. */
 function oneHot(inverse: Int32Array, distinct: number): Tensor<"float32"> {
   const out = new Float32Array(inverse.length * distinct);
@@ -109,14 +119,33 @@ function oneHot(inverse: Int32Array, distinct: number): Tensor<"float32"> {
   return Tensor.from(out, { shape: [inverse.length, distinct] });
 }
 
+export interface RepeatedRowsLinearOptions {
+  /**
+   * x's gradient in a repeated block. "rows" (default): dy·Wᵀ on every row, as linear(). "perId":
+   * each id's first sample gets the block's gradient summed over the id's samples, and its repeats
+   * get zero, which skips that block's share of the dy·Wᵀ product. Use it only where whatever
+   * made the block's rows needs no more than those sums: each row a function of its id alone
+   * through row-wise maps (an embedding, a projection chain, an activation) and batch norms over
+   * the batch. Batch norm's backward reads dy through Σ_b dy_b, Σ_b dy_b·x̂_b per feature and dy_b
+   * row by row, and an id's rows share x̂_b, so every parameter's gradient comes out the same.
+   */
+  inputGradient?: "rows" | "perId";
+}
+
 /**
  * x·W + b on the tape (x [B, Σ widths], W [Σ widths, out], b [out]), computing each block whose
- * ids repeat (distinct ids ≤ B/4) once per distinct id. Gradients are those of linear().
+ * ids repeat (distinct ids ≤ B/4) once per distinct id. Gradients are those of linear() (but see
+ * `inputGradient`).
  *
  * @example
  * const h = repeatedRowsLinear(z, hidden.weight, hidden.bias, [{ width: 128, ids: users }, { width: 128, ids: items }]);
  */
-export function repeatedRowsLinear(x: Variable, weight: Variable, bias: Variable, blocks: readonly RowBlock[]): Variable {
+export function repeatedRowsLinear(x: Variable, weight: Variable, bias: Variable, blocks: readonly RowBlock[],
+                                   options: RepeatedRowsLinearOptions = {}): Variable {
+  const perId = options.inputGradient === "perId";
+  if (options.inputGradient !== undefined && !perId && options.inputGradient !== "rows") {
+    throw new TypeError(`options.inputGradient must be "rows" or "perId", got ${describe(options.inputGradient)}`);
+  }
   if (!(x instanceof Variable)) throw new TypeError(`x must be a Variable, got ${describe(x)}`);
   if (x.shape.length !== 2) throw new RangeError(`x must have rank 2, got shape [${x.shape.join(", ")}]`);
   const [rows, columns] = x.shape as [number, number];
@@ -157,18 +186,23 @@ export function repeatedRowsLinear(x: Variable, weight: Variable, bias: Variable
   }
   const y = matmul(a, extended, { bias: bias.value });
   return record("repeatedRowsLinear", [x, weight, bias], y, (dy) => {
-    const dx = x.requiresGrad ? matmul(dy, w, { transB: true }) : undefined;
+    // Aᵀ·dy: the dense blocks' weight gradients, and each repeated block's dy summed per id.
+    const dExtended = weight.requiresGrad || (perId && x.requiresGrad) ? matmul(a, dy, { transA: true }) : undefined;
+    const summedPerId = (block: PlannedBlock) => rowsOf(dExtended!, offsets.get(block)!, block.repeated!.first.length);
+    let dx: Tensor<"float32"> | undefined;
+    if (x.requiresGrad) {
+      dx = !perId ? matmul(dy, w, { transB: true }) : concatFeatures(plan.map((block) => block.repeated === undefined
+        ? matmul(dy, rowsOf(w, block.start, block.width), { transB: true })
+        : onFirstRows(matmul(summedPerId(block), rowsOf(w, block.start, block.width), { transB: true }), block, rows)));
+    }
     let dw: Tensor<"float32"> | undefined;
     if (weight.requiresGrad) {
-      const dExtended = matmul(a, dy, { transA: true });
       dw = Tensor.empty("float32", [columns, outputs]);
       for (const block of plan) {
-        const at = offsets.get(block)!;
         if (block.repeated === undefined) {
-          dw.toArray().set(rowsOf(dExtended, at, block.width).toArray(), block.start * outputs);
+          dw.toArray().set(rowsOf(dExtended!, offsets.get(block)!, block.width).toArray(), block.start * outputs);
         } else {
-          matmul(distinct.get(block)!, rowsOf(dExtended, at, block.repeated.first.length),
-                 { transA: true, out: rowsOf(dw, block.start, block.width) });
+          matmul(distinct.get(block)!, summedPerId(block), { transA: true, out: rowsOf(dw, block.start, block.width) });
         }
       }
     }
