@@ -6,6 +6,7 @@
  */
 import { concat } from "../autograd/ops/concat_op.js";
 import { repeatedRowsLinear } from "../autograd/ops/repeated_rows_linear_op.js";
+import { takeRows } from "../data/take_rows.js";
 import type { Variable } from "../autograd/variable.js";
 import type { DeviceOption } from "../backend.js";
 import { BatchNorm } from "../modules/batch_norm.js";
@@ -38,8 +39,7 @@ class Side extends Module {
   forward(ids: Int32Array | Tensor<"int32">): Variable {
     const rows = this.embedding.forward(ids);
     if (this.chain === undefined || this.norm === undefined) return rows;
-    const sizes = this.embedding.store.sizes();
-    const rowSizes = Int32Array.from(ids instanceof Int32Array ? ids : ids.toArray(), (id) => sizes[id]!);
+    const rowSizes = takeRows(this.embedding.store.sizes(), ids instanceof Int32Array ? ids : ids.toArray());
     return this.norm.forward(this.chain.forward(rows, rowSizes));
   }
 

@@ -5,6 +5,7 @@
  * split; implicit feedback trains LightGCN with BPR and reports Recall@20 and NDCG@20.
  */
 import { backward } from "../autograd/tape.js";
+import { takeRows } from "../data/take_rows.js";
 import { ctrSplit, streamSplit } from "../data/splits.js";
 import { rankingMetrics } from "../metrics/ranking.js";
 import { itemsByUser, BprSampler } from "../models/bpr_sampling.js";
@@ -64,8 +65,8 @@ export function evaluatePlan(plan: SizePlan, context: Pick<SearchContext, "data"
     return { testAuc: test.auc, testLogLoss: test.logLoss };
   }
   const split = streamSplit(data, { order: "time", trainFraction: 0.8 });
-  const trainUsers = Int32Array.from(split.train, (r) => data.users[r]!);
-  const trainItems = Int32Array.from(split.train, (r) => data.items[r]!);
+  const trainUsers = takeRows(data.users, split.train);
+  const trainItems = takeRows(data.items, split.train);
   const model = new LightGCN({ plan, interactions: { users: trainUsers, items: trainItems }, seed });
   const sampler = new BprSampler({ users: trainUsers, items: trainItems, numUsers: data.numUsers, numItems: data.numItems, seed });
   const optimizer = new Adam(model.parameters(), { learningRate: numberSetting(settings, "learningRate", 0.01) });
@@ -74,7 +75,7 @@ export function evaluatePlan(plan: SizePlan, context: Pick<SearchContext, "data"
     backward(model.loss(sampler.sample(numberSetting(settings, "batchSize", 2048))));
     optimizer.step();
   }
-  const test = itemsByUser(Int32Array.from(split.test, (r) => data.users[r]!), Int32Array.from(split.test, (r) => data.items[r]!),
+  const test = itemsByUser(takeRows(data.users, split.test), takeRows(data.items, split.test),
                            data.numUsers);
   const ranking = rankingMetrics({ scores: model.scorer(), itemCount: data.numItems, trainItemsByUser: sampler.positives,
                                    testItemsByUser: { rowPtr: test.rowPtr, items: test.items }, k: 20 });

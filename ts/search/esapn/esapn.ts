@@ -20,6 +20,7 @@ import { backward, noGrad } from "../../autograd/tape.js";
 import type { Variable } from "../../autograd/variable.js";
 import { binaryLabels, fiveClassLabels } from "../../data/labels.js";
 import { streamSplit } from "../../data/splits.js";
+import { takeRows } from "../../data/take_rows.js";
 import { MlpRecommender } from "../../models/mlp_recommender.js";
 import { mseSigmoidLoss, softmaxCrossEntropyLoss, type LossResult } from "../../ops/loss.js";
 import { Adam } from "../../optim/adam.js";
@@ -133,9 +134,9 @@ export async function runEsapnStream(data: SearchData, options: EsapnStreamOptio
 
   const rowsOf = (phase: 0 | 1, begin: number, end: number) => phases[phase].subarray(begin, end);
   const inputsAt = (rows: Int32Array): Omit<StreamBatch, "state"> => ({
-    users: Int32Array.from(rows, (r) => data.users[r]!),
-    items: Int32Array.from(rows, (r) => data.items[r]!),
-    labels: task === "binary" ? Float32Array.from(rows, (r) => labels[r]!) : Int32Array.from(rows, (r) => labels[r]!),
+    users: takeRows(data.users, rows),
+    items: takeRows(data.items, rows),
+    labels: takeRows(labels, rows),
   });
   const batchAt = (rows: Int32Array): StreamBatch => {
     const inputs = inputsAt(rows);

@@ -51,6 +51,7 @@
  * CPU. At the reference's sizes a segment is minutes of work; that much is lost to an abort.
  */
 import { integerInRange, numberInRange } from "../../arguments.js";
+import { takeRows } from "../../data/take_rows.js";
 import { backward } from "../../autograd/tape.js";
 import type { RatingsDataset } from "../../data/dataset.js";
 import { scallSegments, type ScallSegment } from "../../data/scall_segments.js";
@@ -216,7 +217,7 @@ function segmentData(data: RatingsDataset, segment: ScallSegment, coverAll: bool
       numItems = Math.max(numItems, data.items[r]! + 1);
     }
   }
-  const pick = (rows: Int32Array) => ({ users: Int32Array.from(rows, (r) => data.users[r]!), items: Int32Array.from(rows, (r) => data.items[r]!) });
+  const pick = (rows: Int32Array) => ({ users: takeRows(data.users, rows), items: takeRows(data.items, rows) });
   const graphRows = new Int32Array(segment.history.length + segment.train.length);
   graphRows.set(segment.history);
   graphRows.set(segment.train, segment.history.length);

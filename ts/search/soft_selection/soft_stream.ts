@@ -20,6 +20,7 @@
  * `resumeFrom`, with the model, optimizer and selector restored, it continues bit for bit.
  */
 import { integerInRange } from "../../arguments.js";
+import { takeRows } from "../../data/take_rows.js";
 import { backward, noGrad } from "../../autograd/tape.js";
 import type { Optimizer } from "../../optim/optimizer.js";
 import { scoreBatch, type RatingEvents, type RatingTask, type StreamMetrics } from "../../training/rating_stream.js";
@@ -116,14 +117,9 @@ export function batchBounds(n: number, batchSize: number): number[] {
 }
 
 function gatherBatch(events: SoftStreamEvents, rows: Int32Array): StreamBatch {
-  const pick = <T extends Int32Array | Float32Array>(column: T, Type: { new (n: number): T }): T => {
-    const out = new Type(rows.length);
-    rows.forEach((row, b) => { out[b] = column[row]!; });
-    return out;
-  };
   return {
-    users: pick(events.users, Int32Array), items: pick(events.items, Int32Array), ratings: pick(events.ratings, Float32Array),
-    userFrequencies: pick(events.userFrequencies, Int32Array), itemFrequencies: pick(events.itemFrequencies, Int32Array),
+    users: takeRows(events.users, rows), items: takeRows(events.items, rows), ratings: takeRows(events.ratings, rows),
+    userFrequencies: takeRows(events.userFrequencies, rows), itemFrequencies: takeRows(events.itemFrequencies, rows),
   };
 }
 
