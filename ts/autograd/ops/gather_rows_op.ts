@@ -41,7 +41,8 @@ function checkedIndices(indices: Indices, numRows: number): Int32Array {
 
 /** The selection matrix S [B × numRows] with S[b, indices[b]] = 1. */
 function selectionMatrix(indices: Int32Array, numRows: number): CsrMatrix {
-  const rowPtr = Int32Array.from({ length: indices.length + 1 }, (_, b) => b);
+  const rowPtr = new Int32Array(indices.length + 1);
+  for (let b = 0; b <= indices.length; ++b) rowPtr[b] = b;
   return { rowPtr, colIdx: indices.slice(), values: new Float32Array(indices.length).fill(1), numCols: numRows };
 }
 

@@ -31,9 +31,11 @@ export function enlargeRows(embedding: MixedDimEmbedding, chain: ProjectionChain
 
 function sizesOf(embedding: MixedDimEmbedding, ids: Int32Array): Int32Array {
   const all = embedding.sizes();
-  return Int32Array.from(ids, (id, b) => {
-    const size = all[id];
-    if (size === undefined || id < 0) throw new RangeError(`ids[${b}] = ${id} is out of range [0, ${all.length})`);
-    return size;
-  });
+  const sizes = new Int32Array(ids.length);
+  for (let b = 0; b < ids.length; ++b) {
+    const id = ids[b]!;
+    if (id < 0 || id >= all.length) throw new RangeError(`ids[${b}] = ${id} is out of range [0, ${all.length})`);
+    sizes[b] = all[id]!;
+  }
+  return sizes;
 }
