@@ -129,6 +129,30 @@ describe("policy", () => {
       expect(Math.sign(logProbability() - before)).toBe(sign);
     }
   });
+
+  it("greedyActions on a few rows gives forward()'s argmax there and the same running statistics", () => {
+    const random = rng(seed + 3);
+    const frequencies = Int32Array.from({ length: 200 }, () => 1 + Math.floor(random() * 300));
+    const sizes = Int32Array.from({ length: 200 }, () => Math.floor(random() * 5));
+    const rows = Int32Array.from([0, 17, 42, 99, 150, 199]);
+    const full = new SizePolicy({ numSizes: 6, seed: seed + 4 });
+    const few = new SizePolicy({ numSizes: 6, seed: seed + 4 });
+    // Train a little first, so that γ, β and the frequency table are not at their initial values.
+    const optimizer = new Adam(few.parameters(), { learningRate: 1e-2 });
+    backward(few.forward(frequencies, sizes), Tensor.from(Float32Array.from({ length: 400 }, () => random() - 0.5), { shape: [200, 2] }));
+    optimizer.step();
+    full.load(few.state());
+    const logits = noGrad(() => full.forward(frequencies, sizes)).value.toArray();
+    const actions = few.greedyActions(frequencies, sizes, rows);
+    rows.forEach((b, r) => {
+      const margin = Math.abs(logits[2 * b + 1]! - logits[2 * b]!);
+      if (margin > 1e-4) expect(actions[r], `row ${b}`).toBe(logits[2 * b + 1]! > logits[2 * b]! ? 1 : 0);
+    });
+    for (const name of ["hiddenNorm.runningMean", "hiddenNorm.runningVar", "frequencyNorm.runningMean", "frequencyNorm.runningVar"]) {
+      expect(maxRelative(few.state()[name]!, full.state()[name]!), name).toBeLessThan(1e-5);
+    }
+    expect(() => few.greedyActions(frequencies, sizes, Int32Array.of(200))).toThrow(/rows\[0\] = 200 is out of range \[0, 200\)/);
+  });
 });
 
 describe("loss history and frequencies", () => {

@@ -121,6 +121,18 @@ class SideSearch {
     return out;
   }
 
+  /** The samples whose action counts: each id's last sample in the batch, where the id is below the largest size. */
+  decidingSamples(ids: Int32Array, indices: Int32Array): Int32Array {
+    const seen = new Set<number>();
+    const rows: number[] = [];
+    for (let b = ids.length - 1; b >= 0; --b) {
+      if (seen.has(ids[b]!)) continue;
+      seen.add(ids[b]!);
+      if (indices[b]! < this.largest) rows.push(b);
+    }
+    return Int32Array.from(rows.reverse());
+  }
+
   /**
    * Enlarges each id whose last sample in the batch chose to (numpy's last write wins), one
    * step, d_k → d_{k+1}, with the row W_k·e + b_k. Returns how many ids grew.
@@ -219,10 +231,18 @@ export class EsapnController {
         grown[side.name] = 0;
         continue;
       }
-      const logits = noGrad(() => side.policy.forward(frequencies, indices)).value.toArray();
+      // Only each id's last sample decides (enlargeChosen), and only below the largest size. When
+      // those are few (a time-ordered batch holds ~11 distinct users), the policy computes just them.
+      const deciding = side.decidingSamples(ids, indices);
       const actions = new Uint8Array(ids.length);
-      for (let b = 0; b < ids.length; ++b) {
-        actions[b] = indices[b]! < side.largest && logits[2 * b + 1]! > logits[2 * b]! ? enlarge : keep;
+      if (deciding.length <= ids.length / 4) {
+        const chosen = side.policy.greedyActions(frequencies, indices, deciding);
+        deciding.forEach((b, r) => { actions[b] = chosen[r]!; });
+      } else {
+        const logits = noGrad(() => side.policy.forward(frequencies, indices)).value.toArray();
+        for (let b = 0; b < ids.length; ++b) {
+          actions[b] = indices[b]! < side.largest && logits[2 * b + 1]! > logits[2 * b]! ? enlarge : keep;
+        }
       }
       grown[side.name] = side.enlargeChosen(ids, indices, actions);
     }

@@ -9,6 +9,7 @@
  * respect to the logits is r_b · (π(· | s_b) − onehot(a_b)) (reinforceGradient).
  */
 import { concat } from "../../autograd/ops/concat_op.js";
+import { noGrad } from "../../autograd/tape.js";
 import { Variable } from "../../autograd/variable.js";
 import { integerInRange } from "../../arguments.js";
 import type { DeviceOption } from "../../backend.js";
@@ -16,6 +17,8 @@ import { BatchNorm } from "../../modules/batch_norm.js";
 import { Linear } from "../../modules/linear.js";
 import { Embedding } from "../../modules/mixed_dim_embedding.js";
 import { Module } from "../../modules/module.js";
+import { batchNorm } from "../../ops/batch_norm.js";
+import { matmul } from "../../ops/gemm.js";
 import { Tensor } from "../../tensor.js";
 
 /** The policy's two actions. */
@@ -58,6 +61,47 @@ export class SizePolicy extends Module {
 
   /** Logits [B, 2] (keep, enlarge) for states (frequencies[b], sizeIndices[b]). */
   forward(frequencies: Int32Array, sizeIndices: Int32Array): Variable {
+    return this.output.forward(this.hiddenNorm.forward(this.hidden.forward(this.states(frequencies, sizeIndices))));
+  }
+
+  /**
+   * The greedy action argmax π(· | s_b) for the samples `rows` of the batch only, as forward()
+   * would give them: both batch norms take the whole batch's statistics and update their running
+   * statistics the same way. Only the chosen rows go through the 512-wide layers, because the
+   * hidden layer's statistics follow from the states' covariance (h = s·W + b is linear in s):
+   *
+   *   μ_h = s̄·W + b,   σ²_h[j] = W[:, j]ᵀ · Cov(s) · W[:, j]
+   *
+   * A time-ordered batch of 500 has ~11 distinct users, so acting on the users' policy takes 11
+   * rows instead of 500. The statistics round differently from forward()'s (Cov(s) is a float32
+   * product), so an action whose two logits nearly tie may come out the other way. CPU only; on
+   * another device this is forward() and an argmax.
+   */
+  greedyActions(frequencies: Int32Array, sizeIndices: Int32Array, rows: Int32Array): Uint8Array {
+    if (!(frequencies instanceof Int32Array)) throw new TypeError("frequencies must be an Int32Array");
+    if (!(rows instanceof Int32Array)) throw new TypeError("rows must be an Int32Array");
+    const batch = frequencies.length;
+    for (let r = 0; r < rows.length; ++r) {
+      if (rows[r]! < 0 || rows[r]! >= batch) throw new RangeError(`rows[${r}] = ${rows[r]} is out of range [0, ${batch})`);
+    }
+    return noGrad(() => {
+      if (this.frequency.store.device !== "cpu") return argmaxRows(this.forward(frequencies, sizeIndices).value.toArray(), rows);
+      const state = this.states(frequencies, sizeIndices).value;
+      const { mean, variance } = this.hiddenStatistics(state);
+      const norm = this.hiddenNorm;
+      updateRunning(norm, mean, variance, batch);
+      const chosen = takeStateRows(state, rows);
+      const hidden = matmul(chosen, this.hidden.weight.value, { bias: this.hidden.bias!.value });
+      const normalized = batchNorm(hidden, {
+        training: false, gamma: norm.gamma!.value, beta: norm.beta!.value, eps: norm.eps, activation: norm.activation,
+        runningMean: Tensor.from(Float32Array.from(mean)), runningVar: Tensor.from(Float32Array.from(variance)),
+      }).y;
+      return argmaxRows(matmul(normalized, this.output.weight.value, { bias: this.output.bias!.value }).toArray(), null);
+    });
+  }
+
+  /** The states s = [BN(Emb_freq(f)), onehot(k)] [B, frequencyDim + numSizes], on the tape. */
+  private states(frequencies: Int32Array, sizeIndices: Int32Array): Variable {
     if (!(frequencies instanceof Int32Array)) throw new TypeError("frequencies must be an Int32Array");
     if (!(sizeIndices instanceof Int32Array)) throw new TypeError("sizeIndices must be an Int32Array");
     if (sizeIndices.length !== frequencies.length) {
@@ -77,8 +121,37 @@ export class SizePolicy extends Module {
     this.growFrequencies(largest);
     const device = this.frequency.store.device;
     const size = new Variable(Tensor.from(oneHot, { shape: [frequencies.length, n], device }));
-    const state = concat([this.frequencyNorm.forward(this.frequency.forward(frequencies)), size]);
-    return this.output.forward(this.hiddenNorm.forward(this.hidden.forward(state)));
+    return concat([this.frequencyNorm.forward(this.frequency.forward(frequencies)), size]);
+  }
+
+  /** μ_h and the biased σ²_h of h = s·W + b over the batch, in float64, from the states' mean and covariance. */
+  private hiddenStatistics(state: Tensor<"float32">): { mean: Float64Array; variance: Float64Array } {
+    const [batch, width] = state.shape as [number, number];
+    const s = state.toArray();
+    const centred = new Float32Array(s.length);
+    const average = new Float64Array(width);
+    for (let b = 0; b < batch; ++b) for (let p = 0; p < width; ++p) average[p]! += s[b * width + p]!;
+    for (let p = 0; p < width; ++p) average[p]! /= batch;
+    for (let b = 0; b < batch; ++b) for (let p = 0; p < width; ++p) centred[b * width + p] = s[b * width + p]! - average[p]!;
+    const centredTensor = Tensor.from(centred, { shape: [batch, width] });
+    const w = this.hidden.weight.value;
+    // Cov(s)·W [width, hidden]: Cov(s) = centredᵀ·centred / B.
+    const covariance = matmul(centredTensor, centredTensor, { transA: true, alpha: 1 / batch });
+    const covW = matmul(covariance, w).toArray();
+    const weights = w.toArray();
+    const hidden = w.shape[1]!;
+    const bias = this.hidden.bias!.value.toArray();
+    const mean = new Float64Array(hidden);
+    const variance = new Float64Array(hidden);
+    for (let j = 0; j < hidden; ++j) mean[j] = bias[j]!;
+    for (let p = 0; p < width; ++p) {
+      for (let j = 0; j < hidden; ++j) {
+        mean[j]! += average[p]! * weights[p * hidden + j]!;
+        variance[j]! += weights[p * hidden + j]! * covW[p * hidden + j]!;
+      }
+    }
+    for (let j = 0; j < hidden; ++j) variance[j] = Math.max(0, variance[j]!);
+    return { mean, variance };
   }
 
   protected override children(): Record<string, Module> {
@@ -119,4 +192,35 @@ export function reinforceGradient(logits: Float32Array, actions: Uint8Array | In
     }
   }
   return grad;
+}
+
+/** Rows `rows` of a CPU matrix [B, C], as a new [rows.length, C] tensor. */
+function takeStateRows(matrix: Tensor<"float32">, rows: Int32Array): Tensor<"float32"> {
+  const width = matrix.shape[1]!;
+  const values = matrix.toArray();
+  const out = new Float32Array(rows.length * width);
+  for (let r = 0; r < rows.length; ++r) out.set(values.subarray(rows[r]! * width, (rows[r]! + 1) * width), r * width);
+  return Tensor.from(out, { shape: [rows.length, width] });
+}
+
+/** enlarge where the enlarge logit beats keep's, for each listed row of logits [·, 2] (every row when rows is null). */
+function argmaxRows(logits: Float32Array, rows: Int32Array | null): Uint8Array {
+  const count = rows === null ? logits.length / 2 : rows.length;
+  const actions = new Uint8Array(count);
+  for (let r = 0; r < count; ++r) {
+    const b = rows === null ? r : rows[r]!;
+    actions[r] = logits[2 * b + 1]! > logits[2 * b]! ? enlarge : keep;
+  }
+  return actions;
+}
+
+/** A training-mode batch norm's running-statistics update, with the kernel's rounding (batch_norm.h). */
+function updateRunning(norm: BatchNorm, mean: Float64Array, variance: Float64Array, batch: number): void {
+  const runningMean = norm.runningMean.toArray();
+  const runningVar = norm.runningVar.toArray();
+  const m = Math.fround(norm.momentum);
+  for (let j = 0; j < mean.length; ++j) {
+    runningMean[j] = (1 - m) * runningMean[j]! + m * mean[j]!;
+    runningVar[j] = (1 - m) * runningVar[j]! + m * (variance[j]! * batch / (batch - 1));
+  }
 }
