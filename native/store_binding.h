@@ -14,6 +14,7 @@ class StoreBinding : public Napi::ObjectWrap<StoreBinding> {
  public:
   static Napi::Function define(Napi::Env env);
   explicit StoreBinding(const Napi::CallbackInfo& info);
+  ~StoreBinding() override;
 
  private:
   EmbeddingStore& store(const char* method);
@@ -36,8 +37,12 @@ class StoreBinding : public Napi::ObjectWrap<StoreBinding> {
   Napi::Value get_step_count(const Napi::CallbackInfo& info);
   void set_step_count(const Napi::CallbackInfo& info, const Napi::Value& value);
 
+  void report_memory(Napi::Env env);
+
   std::unique_ptr<EmbeddingStore> store_;
   int device_ = -1;
+  // The host bytes last reported to V8 (AdjustExternalMemory).
+  int64_t reported_bytes_ = 0;
 };
 
 }  // namespace mixdim
