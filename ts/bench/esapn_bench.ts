@@ -79,6 +79,8 @@ for (const [dataset, file] of Object.entries(files)) {
       row.lightSamplesPerSecond = [];
       row.fixedSamplesPerSecond = [];
       for (let r = 0; r < repeats; ++r) {
+        // The previous runs' tables are freed by finalizers, which run when the event loop turns.
+        await new Promise((resolve) => setImmediate(resolve));
         row.samplesPerSecond.push((await runEsapnStream(ratings, { task, candidates, seed: 1 })).metrics.samplesPerSecond!);
         row.lightSamplesPerSecond.push((await runEsapnStream(ratings, { task, candidates, seed: 1, settings: { policyHidden: lightHidden } }))
           .metrics.samplesPerSecond!);
