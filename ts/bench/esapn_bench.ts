@@ -6,14 +6,17 @@
  *   fixed table (222/128 for {2, 4, 8, 16, 64, 128});
  * - end-to-end training throughput (samples/s over the training head, the controller's work
  *   included), the median of nine runs, beside FIXED's (the MLP recommender at 128, batch 500)
- *   and a lighter policy's, interleaved in the same process, since other load on the machine
- *   moves all three;
+ *   and a lighter policy's, interleaved, since other load on the machine moves all three, each
+ *   in a fresh process (esapn_throughput_worker.ts);
  * - the online test accuracy and loss, and each side's memory ratio, for both tasks.
  *
  * Run: `npx tsc -p tsconfig.json && node dist/bench/esapn_bench.js`. Writes bench/results/esapn.json and .md.
  */
+import { execFile } from "node:child_process";
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
 import { loadRatings } from "../data/load_ratings.js";
 import { runEsapnStream } from "../search/esapn/esapn.js";
 import { runRatingExperiment } from "../training/rating_experiment.js";
@@ -25,6 +28,15 @@ const files = { "ml-latest-small": movieLensFile("ml-latest-small"), "ml-100k": 
 const candidates = [2, 4, 8, 16, 64, 128];
 // Other tenants of this 2-core VM move single runs by ±15%: nine interleaved runs give a steadier median than five.
 const repeats = 9;
+const workerPath = fileURLToPath(new URL("./esapn_throughput_worker.js", import.meta.url));
+const execute = promisify(execFile);
+
+/** Training samples/s of one run, in a fresh process: esapn_throughput_worker.ts with these arguments. */
+async function timedRun(file: string, ...variant: string[]): Promise<number> {
+  const { stdout } = await execute(process.execPath, [workerPath, file, ...variant], { maxBuffer: 1 << 20 });
+  return (JSON.parse(stdout) as { samplesPerSecond: number }).samplesPerSecond;
+}
+
 /** A lighter policy (settings.policyHidden) than the reference's 512, for the throughput it buys. */
 const lightHidden = 64;
 const target = 40_000;
@@ -74,20 +86,16 @@ for (const [dataset, file] of Object.entries(files)) {
     if (task === "binary") {
       const all = await runEsapnStream(ratings, { task, candidates, seed: 1, settings: { storage: "all-sizes" } });
       row.allSizesBytes = all.metrics.peakTrainingBytes!;
-      // Interleaved, so that load from other processes falls on all three alike.
+      // Interleaved, so that load from other processes falls on all three alike; each in a fresh process.
       row.samplesPerSecond = [];
       row.lightSamplesPerSecond = [];
       row.fixedSamplesPerSecond = [];
       for (let r = 0; r < repeats; ++r) {
-        // The previous runs' tables are freed by finalizers, which run when the event loop turns.
-        await new Promise((resolve) => setImmediate(resolve));
-        row.samplesPerSecond.push((await runEsapnStream(ratings, { task, candidates, seed: 1 })).metrics.samplesPerSecond!);
-        row.lightSamplesPerSecond.push((await runEsapnStream(ratings, { task, candidates, seed: 1, settings: { policyHidden: lightHidden } }))
-          .metrics.samplesPerSecond!);
-        const fixed = runRatingExperiment(ratings, { task, seed: 1, batchSize: 500, learningRate: 1e-3 });
-        row.fixedSamplesPerSecond.push(fixed.samplesPerSecond);
-        row.fixedTestAccuracy = fixed.test.accuracy;
+        row.samplesPerSecond.push(await timedRun(file, "esapn"));
+        row.lightSamplesPerSecond.push(await timedRun(file, "esapn", String(lightHidden)));
+        row.fixedSamplesPerSecond.push(await timedRun(file, "fixed"));
       }
+      row.fixedTestAccuracy = runRatingExperiment(ratings, { task, seed: 1, batchSize: 500, learningRate: 1e-3 }).test.accuracy;
     }
     rows.push(row);
     console.log(`${dataset} ${task}: accuracy ${row.testAccuracy.toFixed(4)}, peak/plan ${(row.peakTrainingBytes / row.planBytes).toFixed(4)}` +
@@ -129,7 +137,7 @@ Training samples/s over the training head, everything per batch included: the co
 update on the previous batch (a no-grad forward for its losses after the step, both policies'
 forward and backward), acting (both policies' forward), enlarging, and the recommender's step.
 FIXED is the same recommender at 128 with no controller; "light" is ESAPN with policyHidden
-${lightHidden} instead of the reference's 512. Runs are interleaved (ESAPN, light, FIXED, ×${repeats}).
+${lightHidden} instead of the reference's 512. Runs are interleaved (ESAPN, light, FIXED, ×${repeats}), each in a fresh process, as a search runs.
 Target for ESAPN: ≥ ${target.toLocaleString("en-US")}.
 
 | dataset | ESAPN median | ESAPN runs | light median | FIXED median | FIXED runs | ESAPN / FIXED |
