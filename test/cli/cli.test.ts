@@ -235,7 +235,8 @@ describe("Ctrl-C", () => {
     expect(resumed.code, resumed.stderr).toBe(0);
     const whole = mixdim([...darts, "--quiet"]);
     const outcome = (run: Run) => {
-      const { plan, metrics: { samplesPerSecond: _, ...metrics } } = JSON.parse(run.stdout) as { plan: unknown; metrics: Record<string, number> };
+      const { plan, metrics: { samplesPerSecond: _, searchSamplesPerSecond: __, ...metrics } } =
+        JSON.parse(run.stdout) as { plan: unknown; metrics: Record<string, number> };
       return { plan, metrics };
     };
     expect(outcome(resumed)).toEqual(outcome(whole));

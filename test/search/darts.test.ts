@@ -221,8 +221,12 @@ describe("DARTS through search()", () => {
   for (const task of ["binary", "multiclass"] as const) {
     it(`${task}: searches per id on the stream, reports the soft model's prequential numbers and the plan's, within the budget`, async () => {
       const phases = new Set<string>();
+      let lastSearch: { step: number; total?: number } | undefined;
       const result = await search({ method: "darts", data, task, seed: 3, budget: { ratio: 0.4 }, settings: small,
-                                    onProgress: (p) => phases.add(p.phase) });
+                                    onProgress: (p) => { phases.add(p.phase); if (p.phase === "search") lastSearch = p; } });
+      // Progress counts batches done, so the search phase ends at its total.
+      expect(lastSearch!.step).toBe(lastSearch!.total);
+      expect(result.metrics.searchSamplesPerSecond).toBeGreaterThan(0);
       expect(result.task).toBe(task);
       expect(Object.keys(result.plan.tables).sort()).toEqual(["items", "users"]);
       expect(result.plan.tables.users!.length).toBe(data.numUsers);
@@ -243,10 +247,19 @@ describe("DARTS through search()", () => {
   it("without a budget, the plan is the argmax of α as the search left it (every id seen or not)", async () => {
     const result = await search({ method: "darts", data, seed: 4, settings: { ...small, evaluatePlan: false, alphaLearningRate: 0.05 } });
     expect(result.budgetBytes).toBeUndefined();
-    expect(Object.keys(result.metrics).sort()).toEqual(["searchTestAccuracy", "searchTestLoss", "searchTrainAccuracy", "searchTrainLoss"]);
+    expect(Object.keys(result.metrics).sort()).toEqual(["searchSamplesPerSecond", "searchTestAccuracy", "searchTestLoss",
+                                                        "searchTrainAccuracy", "searchTrainLoss"]);
     // With a large α step α has moved for most ids, so the plan is not uniform.
     const sizes = new Set([...result.plan.tables.users!, ...result.plan.tables.items!]);
     expect(sizes.size).toBeGreaterThan(1);
+  });
+
+  it("searches and evaluates in the reference's shuffled order with settings.order \"shuffle\", and rejects other orders", async () => {
+    const timeOrdered = await search({ method: "darts", data, seed: 9, settings: small });
+    const shuffled = await search({ method: "darts", data, seed: 9, settings: { ...small, order: "shuffle" } });
+    expect(shuffled.metrics.searchTestLoss).not.toBe(timeOrdered.metrics.searchTestLoss);
+    expect(shuffled.metrics.testLoss).not.toBe(timeOrdered.metrics.testLoss);
+    await expect(search({ method: "darts", data, seed: 9, settings: { ...small, order: "random" } })).rejects.toThrow(/settings\.order/);
   });
 
   it("gives the same plan for the same seed, and stops when aborted", async () => {

@@ -47,7 +47,9 @@ export function evaluatePlan(plan: SizePlan, context: Pick<SearchContext, "data"
   const { data, task, seed, settings } = context;
   context.signal?.throwIfAborted();
   if (task === "binary" || task === "multiclass") {
-    const result = runRatingExperiment(data, { task, plan, seed });
+    // The stream order the search ran in, where its settings name one (ESAPN's and the soft searches' `order`).
+    const order = settings.order === "shuffle" ? "shuffle" : "time";
+    const result = runRatingExperiment(data, { task, plan, seed, order });
     return {
       testAccuracy: result.test.accuracy, testLoss: result.test.loss,
       majorityAccuracy: result.baselines.majority.accuracy, popularityAccuracy: result.baselines.popularity.accuracy,

@@ -1,19 +1,21 @@
 /**
  * A soft-selection search on a rating stream, start to end, for DARTS per id and AutoEmb: split
- * the stream as evaluatePlan does (time order, the first 75% to search on, the rest to test),
+ * the stream (time order unless settings.order is "shuffle", the first 75% to search on, the rest to test),
  * build the soft-mixing recommender, run the shared loop (soft_stream.ts) with the method's
  * selector, take each id's heaviest candidate as the plan, and evaluate the plan.
  *
  * Metrics: `searchTestAccuracy` and `searchTestLoss` are the soft model's own prequential numbers
  * on the test tail (what the ESAPN slides report for DARTS and AutoEmb), `searchTrainAccuracy`
- * and `searchTrainLoss` the same over the head; the rest are evaluatePlan's for the final plan
- * retrained with ESAPN's recommender (testAccuracy, testLoss, the baselines). The budget is not
+ * and `searchTrainLoss` the same over the head, `searchSamplesPerSecond` the search's training
+ * rate over the head; the rest are evaluatePlan's for the final plan retrained with ESAPN's
+ * recommender in the same order (testAccuracy, testLoss, the baselines, samplesPerSecond). The budget is not
  * part of the search: search() holds the plan to it afterwards (budget.ts), stepping the least
  * frequent ids down first.
  *
  * Settings (all optional): batchSize (250), learningRate of the recommender (5e-4; the same
  * defaults as the FIXED protocol's runRatingExperiment), epochs over the head (1), dim D (the
- * largest candidate), hidden (512), initStd (0.01), evaluatePlan (true; false skips the retrain).
+ * largest candidate), hidden (512), initStd (0.01), order ("time" or "shuffle", the reference's
+ * random order; default "time"), evaluatePlan (true; false skips the retrain).
  *
  * Checkpoints are per batch: the recommender and its Adam, the selector (α and its Adam, or
  * the controllers, their Adams and each id's previous weights) and the stream's position. A
@@ -21,6 +23,7 @@
  * CPU. The retraining of the plan (evaluatePlan) is not cut into steps: after the last batch,
  * a resume starts it from the beginning.
  */
+import { oneOf } from "../../arguments.js";
 import type { Device } from "../../backend.js";
 import { streamSplit } from "../../data/splits.js";
 import { Adam } from "../../optim/adam.js";
@@ -69,7 +72,8 @@ export async function runSoftRatingSearch(context: SearchContext,
   const evaluate = booleanSetting(settings, "evaluatePlan", true);
   if (data.users.length < 2) throw new RangeError(`the stream needs at least 2 ratings, got ${data.users.length}`);
 
-  const split = streamSplit(data, { order: "time", trainFraction: 0.75, seed });
+  const order = oneOf(settings.order ?? "time", "settings.order", ["time", "shuffle"] as const);
+  const split = streamSplit(data, { order, trainFraction: 0.75, seed });
   const frequencies = runningFrequencies(data, split.order, data.numUsers, data.numItems);
   let maxFrequency = 1;
   for (let r = 0; r < data.users.length; ++r) {
@@ -99,6 +103,8 @@ export async function runSoftRatingSearch(context: SearchContext,
   const metrics: Record<string, number> = {
     searchTrainAccuracy: stream.train.accuracy, searchTrainLoss: stream.train.loss,
     searchTestAccuracy: stream.test.accuracy, searchTestLoss: stream.test.loss,
+    // samplesPerSecond below is the plan's retraining (evaluatePlan); this is the search's own.
+    searchSamplesPerSecond: stream.train.samples / stream.train.seconds,
   };
   return { plan, metrics: evaluate ? { ...metrics, ...evaluatePlan(plan, context) } : metrics };
 }

@@ -74,7 +74,7 @@ export interface SoftStreamOptions {
   batchSize: number;
   /** Passes over the training head. Default 1. */
   epochs?: number;
-  /** After each batch: the phase ("search" over the head, "test" over the tail), its index and the batch's numbers. */
+  /** After each batch: the phase ("search" over the head, "test" over the tail), the batches done in its pass (1-based) and the batch's numbers. */
   onBatch?: (phase: "search" | "test", step: number, total: number, batch: { loss: number; accuracy: number }) => void;
   /**
    * Awaited before each batch and after the last, with the loop's position there: search()'s
@@ -168,7 +168,7 @@ export async function runSoftStream(model: SoftSelectionRecommender, optimizer: 
       position = { ...here(), batchesDone: t + 1, correct: position.correct + scored.correct, lossSum: position.lossSum + loss,
                    previousRows: Array.from(rows.subarray(bounds[t]!, bounds[t + 1]!)) };
       started = performance.now();
-      options.onBatch?.(phase, t, bounds.length - 1, { loss: loss / batch.users.length, accuracy: scored.correct / batch.users.length });
+      options.onBatch?.(phase, t + 1, bounds.length - 1, { loss: loss / batch.users.length, accuracy: scored.correct / batch.users.length });
     }
     const samples = rows.length;
     const metrics: StreamMetrics = {
