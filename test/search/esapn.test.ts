@@ -151,6 +151,13 @@ describe("policy", () => {
     for (const name of ["hiddenNorm.runningMean", "hiddenNorm.runningVar", "frequencyNorm.runningMean", "frequencyNorm.runningVar"]) {
       expect(maxRelative(few.state()[name]!, full.state()[name]!), name).toBeLessThan(1e-5);
     }
+    // Many rows (over a quarter of the batch) take forward() itself: its argmax exactly.
+    const many = Int32Array.from({ length: 100 }, (_, r) => 2 * r);
+    const again = new SizePolicy({ numSizes: 6, seed: seed + 4 });
+    again.load(full.state());
+    const manyLogits = noGrad(() => full.forward(frequencies, sizes)).value.toArray();
+    expect(Array.from(again.greedyActions(frequencies, sizes, many)))
+      .toEqual(Array.from(many, (b) => (manyLogits[2 * b + 1]! > manyLogits[2 * b]! ? 1 : 0)));
     expect(() => few.greedyActions(frequencies, sizes, Int32Array.of(200))).toThrow(/rows\[0\] = 200 is out of range \[0, 200\)/);
   });
 });

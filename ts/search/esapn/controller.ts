@@ -22,7 +22,7 @@
  * - Actions at the largest size are masked to keep, and such samples, having no choice, add
  *   nothing to the policy gradient (the reference reinforces the masked "keep").
  */
-import { backward, noGrad } from "../../autograd/tape.js";
+import { backward } from "../../autograd/tape.js";
 import { integerInRange, numberInRange, oneOf, optionsObject } from "../../arguments.js";
 import { uniformStream } from "../../data/seeds.js";
 import type { Mulberry32 } from "../../data/random.js";
@@ -231,19 +231,12 @@ export class EsapnController {
         grown[side.name] = 0;
         continue;
       }
-      // Only each id's last sample decides (enlargeChosen), and only below the largest size. When
-      // those are few (a time-ordered batch holds ~11 distinct users), the policy computes just them.
+      // Only each id's last sample decides (enlargeChosen), and only below the largest size: the
+      // policy computes just those when they are few (a time-ordered batch holds ~11 distinct users).
       const deciding = side.decidingSamples(ids, indices);
+      const chosen = side.policy.greedyActions(frequencies, indices, deciding);
       const actions = new Uint8Array(ids.length);
-      if (deciding.length <= ids.length / 4) {
-        const chosen = side.policy.greedyActions(frequencies, indices, deciding);
-        deciding.forEach((b, r) => { actions[b] = chosen[r]!; });
-      } else {
-        const logits = noGrad(() => side.policy.forward(frequencies, indices)).value.toArray();
-        for (let b = 0; b < ids.length; ++b) {
-          actions[b] = indices[b]! < side.largest && logits[2 * b + 1]! > logits[2 * b]! ? enlarge : keep;
-        }
-      }
+      deciding.forEach((b, r) => { actions[b] = chosen[r]!; });
       grown[side.name] = side.enlargeChosen(ids, indices, actions);
     }
     return grown;

@@ -67,15 +67,16 @@ export class SizePolicy extends Module {
   /**
    * The greedy action argmax π(· | s_b) for the samples `rows` of the batch only, as forward()
    * would give them: both batch norms take the whole batch's statistics and update their running
-   * statistics the same way. Only the chosen rows go through the 512-wide layers, because the
-   * hidden layer's statistics follow from the states' covariance (h = s·W + b is linear in s):
+   * statistics the same way. When the rows are few (at most a quarter of the batch, on the CPU),
+   * only they go through the 512-wide layers, because the hidden layer's statistics follow from
+   * the states' covariance (h = s·W + b is linear in s):
    *
    *   μ_h = s̄·W + b,   σ²_h[j] = W[:, j]ᵀ · Cov(s) · W[:, j]
    *
    * A time-ordered batch of 500 has ~11 distinct users, so acting on the users' policy takes 11
    * rows instead of 500. The statistics round differently from forward()'s (Cov(s) is a float32
-   * product), so an action whose two logits nearly tie may come out the other way. CPU only; on
-   * another device this is forward() and an argmax.
+   * product), so an action whose two logits nearly tie may come out the other way. Otherwise this
+   * is forward() and an argmax.
    */
   greedyActions(frequencies: Int32Array, sizeIndices: Int32Array, rows: Int32Array): Uint8Array {
     if (!(frequencies instanceof Int32Array)) throw new TypeError("frequencies must be an Int32Array");
@@ -85,7 +86,9 @@ export class SizePolicy extends Module {
       if (rows[r]! < 0 || rows[r]! >= batch) throw new RangeError(`rows[${r}] = ${rows[r]} is out of range [0, ${batch})`);
     }
     return noGrad(() => {
-      if (this.frequency.store.device !== "cpu") return argmaxRows(this.forward(frequencies, sizeIndices).value.toArray(), rows);
+      if (this.frequency.store.device !== "cpu" || rows.length > batch / 4) {
+        return argmaxRows(this.forward(frequencies, sizeIndices).value.toArray(), rows);
+      }
       const state = this.states(frequencies, sizeIndices).value;
       const { mean, variance } = this.hiddenStatistics(state);
       const norm = this.hiddenNorm;
