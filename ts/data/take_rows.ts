@@ -11,3 +11,17 @@ export function takeRows<T extends Int32Array | Float32Array | Float64Array>(col
   for (let b = 0; b < rows.length; ++b) out[b] = column[rows[b]!]!;
   return out;
 }
+
+/**
+ * Rows `rows` of a row-major matrix of `columns` columns, and of those only the columns
+ * [start, start + width): a new [rows.length, width] array.
+ */
+export function takeMatrixRows(values: Float32Array, columns: number, rows: Int32Array, start = 0,
+                               width = columns - start): Float32Array {
+  const out = new Float32Array(rows.length * width);
+  for (let r = 0; r < rows.length; ++r) {
+    const from = rows[r]! * columns + start;
+    out.set(values.subarray(from, from + width), r * width);
+  }
+  return out;
+}

@@ -18,6 +18,7 @@
  */
 import { biasGradient, matmul } from "../../ops/gemm.js";
 import { concatFeatures, sliceFeatures } from "../../ops/feature_concat.js";
+import { takeMatrixRows } from "../../data/take_rows.js";
 import { describe, Tensor } from "../../tensor.js";
 import { linear } from "./linear_op.js";
 import { record } from "../tape.js";
@@ -91,15 +92,9 @@ function rowsOf(matrix: Tensor<"float32">, start: number, count: number): Tensor
 
 /** x's rows `first`, columns [start, start + width): a repeated block's distinct rows G. */
 function distinctBlockRows(x: Tensor<"float32">, block: PlannedBlock): Tensor<"float32"> {
-  const values = x.toArray();
-  const columns = x.shape[1]!;
   const { first } = block.repeated!;
-  const out = new Float32Array(first.length * block.width);
-  for (let u = 0; u < first.length; ++u) {
-    const from = first[u]! * columns + block.start;
-    out.set(values.subarray(from, from + block.width), u * block.width);
-  }
-  return Tensor.from(out, { shape: [first.length, block.width] });
+  return Tensor.from(takeMatrixRows(x.toArray(), x.shape[1]!, first, block.start, block.width),
+                     { shape: [first.length, block.width] });
 }
 
 /** [B, d] holding row u of perId [U, d] at each distinct id's first sample first[u], zero elsewhere. */

@@ -19,6 +19,7 @@ import { Embedding } from "../../modules/mixed_dim_embedding.js";
 import { Module } from "../../modules/module.js";
 import { batchNorm } from "../../ops/batch_norm.js";
 import { matmul } from "../../ops/gemm.js";
+import { takeMatrixRows } from "../../data/take_rows.js";
 import { Tensor } from "../../tensor.js";
 
 /** The policy's two actions. */
@@ -93,7 +94,8 @@ export class SizePolicy extends Module {
       const { mean, variance } = this.hiddenStatistics(state);
       const norm = this.hiddenNorm;
       updateRunning(norm, mean, variance, batch);
-      const chosen = takeStateRows(state, rows);
+      const width = state.shape[1]!;
+      const chosen = Tensor.from(takeMatrixRows(state.toArray(), width, rows), { shape: [rows.length, width] });
       const hidden = matmul(chosen, this.hidden.weight.value, { bias: this.hidden.bias!.value });
       const normalized = batchNorm(hidden, {
         training: false, gamma: norm.gamma!.value, beta: norm.beta!.value, eps: norm.eps, activation: norm.activation,
@@ -195,15 +197,6 @@ export function reinforceGradient(logits: Float32Array, actions: Uint8Array | In
     }
   }
   return grad;
-}
-
-/** Rows `rows` of a CPU matrix [B, C], as a new [rows.length, C] tensor. */
-function takeStateRows(matrix: Tensor<"float32">, rows: Int32Array): Tensor<"float32"> {
-  const width = matrix.shape[1]!;
-  const values = matrix.toArray();
-  const out = new Float32Array(rows.length * width);
-  for (let r = 0; r < rows.length; ++r) out.set(values.subarray(rows[r]! * width, (rows[r]! + 1) * width), r * width);
-  return Tensor.from(out, { shape: [rows.length, width] });
 }
 
 /** enlarge where the enlarge logit beats keep's, for each listed row of logits [·, 2] (every row when rows is null). */
