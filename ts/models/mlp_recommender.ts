@@ -59,13 +59,10 @@ export class MlpRecommender extends Module {
   readonly hidden: Linear;
   readonly hiddenNorm: BatchNorm;
   readonly output: Linear;
-  /** Each side's width in the hidden layer's input: the largest candidate. */
-  readonly width: number;
 
   constructor({ plan, outputs, hidden = 512, seed = 0, initStd = 0.01, device = "cpu" }: MlpRecommenderOptions) {
     super();
     const width = plan.candidates[plan.candidates.length - 1]!;
-    this.width = width;
     const mixed = plan.candidates.length > 1;
     const side = (table: string, offset: number) => new Side(
       embeddingFromPlan(plan, table, { seed: seed + offset, initStd, device }),
@@ -89,7 +86,8 @@ export class MlpRecommender extends Module {
     // through the embedding, the chain and batch norms only, so x's gradient may come per id.
     const hidden = x.device === "cpu" && users instanceof Int32Array && items instanceof Int32Array
       ? repeatedRowsLinear(x, this.hidden.weight, this.hidden.bias!,
-                           [{ width: this.width, ids: users }, { width: this.width, ids: items }], { inputGradient: "perId" })
+                           [{ width: this.users.embedding.maxDim, ids: users }, { width: this.items.embedding.maxDim, ids: items }],
+                           { inputGradient: "perId" })
       : this.hidden.forward(x);
     // hiddenNorm applies the tanh (and the sides' norms theirs) in its own kernel.
     return this.output.forward(this.hiddenNorm.forward(hidden));
