@@ -246,8 +246,10 @@ void EmbeddingStore::compact() {
   for (size_t c = 0; c < classes_.size(); ++c) {
     set_capacity(static_cast<int32_t>(c), classes_[c].high_water);
   }
-  sync_locations(changed.data(), static_cast<int64_t>(changed.size()));
+  // Trimmed before the sync: shrink_to_fit reallocates, and the CPU backend's kernels read the
+  // table in place, so the pointer they get must be the table's final one.
   locations_.shrink_to_fit();
+  sync_locations(changed.data(), static_cast<int64_t>(changed.size()));
 }
 
 StoreView EmbeddingStore::field_view(RowField field) const {

@@ -325,6 +325,19 @@ describe("bytes", () => {
     expect(store.sizes().filter((d) => d === 128).length).toBe(100);
   });
 
+  it("looks up the right rows after addRows then compact, when other stores reuse the freed memory", () => {
+    // compact() once trimmed the location table after handing the kernels a pointer into it.
+    const store = new EmbeddingStore({ candidates: [2, 4], sizes: new Array(1000).fill(2), seed: 1 });
+    store.addRows([2, 2]);
+    store.compact();
+    // Stores made now take the memory the trimmed table gave back.
+    for (let i = 0; i < 8; ++i) new EmbeddingStore({ candidates: [2, 4], sizes: new Array(1002).fill(4), seed: 2 + i });
+    const ids = Array.from({ length: 1002 }, (_, i) => i);
+    const rows = store.readRows(ids);
+    const looked = store.lookup(Int32Array.from(ids)).toArray();
+    expect(Array.from(looked.filter((_, k) => k % 4 < 2))).toEqual(Array.from(rows.filter((_, k) => k % 4 < 2)));
+  });
+
   it("compacts by itself once freed slots pass 1/8 of a class", () => {
     const store = new EmbeddingStore({ candidates, sizes: new Array(1024).fill(64), seed: 3 });
     const keep = Array.from({ length: 24 }, (_, i) => 1000 + i);
