@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { EmbeddingStore, setThreads, backend, type SparseOptimizerOptions } from "mixdim";
 import { maxRelativeError, ReferenceStore, type ReferenceOptimizer } from "./support/reference_store.js";
+import { initialRow, portableCos2pi, portableLog, uniformOpen } from "./support/philox.js";
 import { pick, randomFloats, randomInt, rng, testSeed } from "./support/random.js";
 
 const candidates = [2, 4, 8, 16, 64, 128];
@@ -8,6 +9,11 @@ const maxDim = 128;
 const defaultThreads = backend().threads;
 
 afterEach(() => setThreads(defaultThreads));
+
+/** The spacing of doubles at x. */
+function ulp(x: number): number {
+  return x === 0 ? Number.MIN_VALUE : 2 ** (Math.floor(Math.log2(Math.abs(x))) - 52);
+}
 
 function referenceOptimizer(options: SparseOptimizerOptions): ReferenceOptimizer {
   return {
@@ -94,6 +100,33 @@ describe("initialisation", () => {
     expect(Math.abs(mean)).toBeLessThan(0.01);
     expect(std).toBeGreaterThan(0.49);
     expect(std).toBeLessThan(0.51);
+  });
+
+  it("draws each value as initStd · Philox Box-Muller, bit for bit as the portable-math reference", () => {
+    // The same bits on every device: the CUDA tests compare their rows with the CPU's for equality.
+    const seed = testSeed("init bits");
+    const sizes = [128, 2, 64, 16, 128, 4];
+    const store = new EmbeddingStore({ candidates, sizes, seed, initStd: 0.37 });
+    const rows = store.readRows(sizes.map((_, id) => id));
+    sizes.forEach((size, id) => {
+      const expected = new Float32Array(maxDim);
+      expected.set(initialRow(seed, id, size, 0.37));
+      expect(rows.subarray(id * maxDim, (id + 1) * maxDim)).toEqual(expected);
+    });
+  });
+
+  it("uses a portable log and cosine within 2 ulp of float64's over the uniform draws' range", () => {
+    const random = rng(testSeed("portable math"));
+    for (let i = 0; i < 20000; ++i) {
+      const u = uniformOpen(Math.floor(random() * 2 ** 32));
+      expect(Math.abs(portableLog(u) - Math.log(u))).toBeLessThanOrEqual(2 * ulp(Math.log(u)));
+      const cos = Math.cos(2 * Math.PI * u);
+      // Near a zero of the cosine, 2πu itself is rounded: compare against the error that rounding allows.
+      expect(Math.abs(portableCos2pi(u) - cos)).toBeLessThanOrEqual(2 * ulp(1) * 8);
+    }
+    for (const [u, cos] of [[0.5, -1], [0.25, 0], [0.125, Math.SQRT1_2], [1 / 3, -0.5]] as const) {
+      expect(Math.abs(portableCos2pi(u) - cos)).toBeLessThan(1e-15);
+    }
   });
 
   it("gives rows added later the values they would have had at construction", () => {

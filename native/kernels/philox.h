@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "hd.h"
+#include "portable_math.h"
 
 namespace mixdim {
 
@@ -49,13 +50,14 @@ MIXDIM_HD float philox_uniform_open(uint32_t bits) {
   return (static_cast<float>(bits >> 8) + 0.5f) * (1.0f / 16777216.0f);
 }
 
-// One standard normal draw for (key, a, b) by Box-Muller on the first two lanes.
+// One standard normal draw for (key, a, b) by Box-Muller on the first two lanes:
+// √(−2 ln u1) · cos(2π u2), in double with the portable log and cosine, rounded once to float.
 MIXDIM_HD float philox_normal(uint64_t key, uint32_t a, uint32_t b) {
   const PhiloxOutput r = philox4x32(key, a, b, 0x6E6F726Du /* "norm" */, 0u);
-  const float u1 = philox_uniform_open(r.v[0]);
-  const float u2 = philox_uniform_open(r.v[1]);
-  const float radius = sqrtf(-2.0f * logf(u1));
-  return radius * cosf(6.283185307179586f * u2);
+  const double u1 = philox_uniform_open(r.v[0]);
+  const double u2 = philox_uniform_open(r.v[1]);
+  const double radius = sqrt(-2.0 * portable_log(u1));
+  return static_cast<float>(radius * portable_cos_2pi(u2));
 }
 
 }  // namespace mixdim

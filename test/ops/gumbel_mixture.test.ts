@@ -5,36 +5,15 @@ import {
   projectAndMix, projectAndMixBackward, projectCandidates, projectCandidatesBackward, weightedSum, weightedSumBackward,
 } from "../../ts/ops/gumbel_mixture.js";
 import { maxRelativeError } from "../support/reference_store.js";
+import { philox, uniformOpen } from "../support/philox.js";
 import { randomFloats, randomInt, rng, testSeed } from "../support/random.js";
 
 const hasCuda = backend().cudaDevices.length > 0;
 
-// ---- An independent Philox4x32-10 and the Gumbel transform in float64 ----
-
-function mulhilo(a: number, b: number): [number, number] {
-  const product = BigInt(a) * BigInt(b);
-  return [Number(product >> 32n), Number(product & 0xffffffffn)];
-}
-
-function philox(seed: number, counter: [number, number, number, number]): number[] {
-  const key = BigInt(seed);
-  let k0 = Number(key & 0xffffffffn);
-  let k1 = Number((key >> 32n) & 0xffffffffn);
-  let [c0, c1, c2, c3] = counter;
-  for (let round = 0; round < 10; ++round) {
-    const [hi0, lo0] = mulhilo(0xd2511f53, c0);
-    const [hi1, lo1] = mulhilo(0xcd9e8d57, c2);
-    [c0, c1, c2, c3] = [(hi1 ^ c1 ^ k0) >>> 0, lo1, (hi0 ^ c3 ^ k1) >>> 0, lo0];
-    k0 = (k0 + 0x9e3779b9) >>> 0;
-    k1 = (k1 + 0xbb67ae85) >>> 0;
-  }
-  return [c0, c1, c2, c3];
-}
+// ---- The Gumbel transform in float64 over the independent Philox ----
 
 function referenceNoise(seed: number, step: number, field: number, candidate: number): number {
-  const bits = philox(seed, [step, field, candidate, 0x67756d62])[0]!;
-  // As philox_uniform_open computes it, in float: k + 0.5 rounds to even once k ≥ 2^23.
-  const u = Math.fround((bits >>> 8) + 0.5) / 16777216;
+  const u = uniformOpen(philox(seed, [step, field, candidate, 0x67756d62])[0]!);
   return -Math.log(-Math.log(u));
 }
 
