@@ -63,27 +63,32 @@ __device__ __forceinline__ void sum_segment(const float* __restrict__ grad_out, 
   }
 }
 
-// Σ of x over the `width` lanes of each group, by a fixed butterfly: the same order on every run.
-// Every lane of the warp must call it.
-__device__ __forceinline__ float group_sum(float x, int width) {
-  for (int offset = width / 2; offset > 0; offset /= 2) x += __shfl_xor_sync(0xffffffffu, x, offset, width);
-  return x;
-}
-
-// Σ_j rowwise_adagrad_square(g_j, w_j) over this lane's tiles of the chunk, in increasing j.
+// q[t][e] = rowwise_adagrad_square(g_j, w_j) for this lane's tiles of the chunk, 0 at j ≥ d.
 template <int W, int V>
-__device__ __forceinline__ float tile_squares(const RowRef& row, bool vectors, int chunk, int width, int lane,
-                                              const float (&g)[V][W], const SparseOptimizerStep& step) {
-  float sum = 0.0f;
+__device__ __forceinline__ void tile_squares(const RowRef& row, bool vectors, int chunk, int width, int lane,
+                                             const float (&g)[V][W], const SparseOptimizerStep& step,
+                                             float (&q)[V][W]) {
 #pragma unroll
   for (int t = 0; t < V; ++t) {
     const int j = tile_start(chunk, t, width, lane, W);
-    if (j >= row.dim) continue;
-    float w[W];
-    load_padded<W>(row.weights, row.dim, j, vectors, w);
+    float w[W] = {};
+    if (j < row.dim) load_padded<W>(row.weights, row.dim, j, vectors, w);
 #pragma unroll
-    for (int e = 0; e < W; ++e) {
-      if (j + e < row.dim) sum += rowwise_adagrad_square(g[t][e], w[e], step);
+    for (int e = 0; e < W; ++e) q[t][e] = j + e < row.dim ? rowwise_adagrad_square(g[t][e], w[e], step) : 0.0f;
+  }
+}
+
+// sum + q_j over the chunk's j in increasing order, one add at a time, as the CPU adds them: every
+// lane of the group receives each lane's q in turn by shuffle, so all of them hold the same sum.
+// Tile t of lane l covers j = chunk + (t·width + l)·W + e, so (t, l, e) in order is j in order.
+// Every lane of the warp must call it. The zeros past d add nothing (sum + 0 = sum).
+template <int W, int V>
+__device__ __forceinline__ float ordered_group_sum(float sum, const float (&q)[V][W], int width) {
+#pragma unroll
+  for (int t = 0; t < V; ++t) {
+    for (int source = 0; source < width; ++source) {
+#pragma unroll
+      for (int e = 0; e < W; ++e) sum += __shfl_sync(0xffffffffu, q[t][e], source, width);
     }
   }
   return sum;
@@ -189,7 +194,8 @@ __global__ void __launch_bounds__(kBlockThreads)
 //
 // Bandwidth-bound: Σ_b d(ids[b])·4 bytes of gradient rows read, and (2 + 2·#moments)·d·4 bytes of row
 // and state read and written per unique row. The groups of a warp walk the rows in step (the loop
-// bound is the same for the whole warp) so that Adagrad's row sums can use full-warp shuffles; a row
+// bound is the same for the whole warp) so that Adagrad's row sums can use full-warp shuffles; they
+// add the squares in increasing j, one at a time, as the CPU does, so G has the CPU's bits. A row
 // wider than one chunk of width·W·V floats is summed twice for Adagrad, once for G and once to update.
 template <int W, int V>
 __global__ void __launch_bounds__(kBlockThreads)
@@ -223,14 +229,16 @@ __global__ void __launch_bounds__(kBlockThreads)
     }
     float g[V][W];
     if (step.kind == kRowwiseAdagrad) {
+      // The chunk loop runs to max_dim for the whole warp, because ordered_group_sum shuffles.
       float squares = 0.0f;
-      if (valid) {
-        for (int chunk = 0; chunk < row.dim; chunk += chunk_floats) {
+      for (int chunk = 0; chunk < max_dim; chunk += chunk_floats) {
+        float q[V][W] = {};
+        if (valid && chunk < row.dim) {
           sum_segment<W, V>(grad_out, max_dim, segments.positions, begin, end, chunk, width, lane, row.dim, g);
-          squares += tile_squares<W, V>(row, vectors, chunk, width, lane, g, step);
+          tile_squares<W, V>(row, vectors, chunk, width, lane, g, step, q);
         }
+        squares = ordered_group_sum<W, V>(squares, q, width);
       }
-      squares = group_sum(squares, width);
       float accumulated = 0.0f;
       if (valid && lane == 0) {
         accumulated = *row.row_state + squares / static_cast<float>(row.dim);

@@ -55,6 +55,19 @@ void expect_candidate_sizes(const EmbeddingStore& store, const int32_t* sizes, i
   }
 }
 
+// Throws a RangeError naming the first non-finite value among the first size_of(i) values of each
+// row i of `values` (n rows of `stride` floats in host memory); what lies past a row's size is unread.
+template <typename SizeOf>
+void expect_finite_rows(const float* values, int64_t n, int64_t stride, SizeOf size_of, const char* name) {
+  for (int64_t i = 0; i < n; ++i) {
+    for (int64_t j = 0; j < size_of(i); ++j) {
+      if (!std::isfinite(values[i * stride + j])) {
+        throw std::range_error(std::string(name) + "[" + std::to_string(i * stride + j) + "] is not finite");
+      }
+    }
+  }
+}
+
 }  // namespace
 
 Napi::Function StoreBinding::define(Napi::Env env) {
@@ -222,15 +235,16 @@ Napi::Value StoreBinding::resize(const Napi::CallbackInfo& info) {
       const KernelArray values = kernel_float32(info[2], "init", device_);
       expect_length(values, ids.length * s.max_dim(), "init", "ids.length × maxDim");
       init = static_cast<const float*>(values.data);
-      if (device_ == kHostDevice) {
-        for (int64_t i = 0; i < ids.length; ++i) {
-          for (int32_t j = 0; j < size_data[i]; ++j) {
-            if (!std::isfinite(init[i * s.max_dim() + j])) {
-              throw std::range_error("init[" + std::to_string(i * s.max_dim() + j) + "] is not finite");
-            }
-          }
-        }
+      // A device init is checked on a host copy: a resize is rare next to lookups and steps, and
+      // the check must be the CPU's, or NaN would pass into a CUDA table that the CPU refuses.
+      std::vector<float> host_copy;
+      const float* host_init = init;
+      if (device_ != kHostDevice) {
+        host_copy.resize(static_cast<size_t>(values.length));
+        cuda::copy_to_host(device_, host_copy.data(), init, values.length * 4);
+        host_init = host_copy.data();
       }
+      expect_finite_rows(host_init, ids.length, s.max_dim(), [&](int64_t i) { return size_data[i]; }, "init");
     }
     s.resize_rows(id_data, size_data, ids.length, init);
     report_memory(info.Env());
@@ -269,13 +283,8 @@ Napi::Value StoreBinding::write_rows(const Napi::CallbackInfo& info) {
     expect_ids_in_range(id_data, ids.length, s.num_rows(), "ids");
     expect_unique_ids(id_data, ids.length, "ids");
     const float* value_data = static_cast<const float*>(values.data);
-    for (int64_t i = 0; i < ids.length; ++i) {
-      for (int32_t j = 0; j < s.field_size(field, id_data[i]); ++j) {
-        if (!std::isfinite(value_data[i * s.max_dim() + j])) {
-          throw std::range_error("values[" + std::to_string(i * s.max_dim() + j) + "] is not finite");
-        }
-      }
-    }
+    expect_finite_rows(value_data, ids.length, s.max_dim(), [&](int64_t i) { return s.field_size(field, id_data[i]); },
+                       "values");
     s.write_rows(id_data, ids.length, value_data, field);
     return info.Env().Undefined();
   });
