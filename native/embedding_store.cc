@@ -283,7 +283,9 @@ void EmbeddingStore::write_rows(const int32_t* ids, int64_t n, const float* host
 }
 
 void EmbeddingStore::fused_step(const int32_t* ids, int64_t n, const float* grad_out) {
-  ++step_count_;
+  // t is counted only once the step has been taken: a step that throws (a failed device
+  // allocation, say) must not advance Adam's bias correction for the next one.
+  const int64_t t_next = step_count_ + 1;
   SparseOptimizerStep step{};
   step.kind = options_.optimizer_kind;
   step.learning_rate = options_.learning_rate;
@@ -291,10 +293,11 @@ void EmbeddingStore::fused_step(const int32_t* ids, int64_t n, const float* grad
   step.beta2 = options_.beta2;
   step.eps = options_.eps;
   step.weight_decay = options_.weight_decay;
-  const double t = static_cast<double>(step_count_);
+  const double t = static_cast<double>(t_next);
   step.bias_correction1 = static_cast<float>(1.0 - std::pow(static_cast<double>(options_.beta1), t));
   step.bias_correction2 = static_cast<float>(1.0 - std::pow(static_cast<double>(options_.beta2), t));
   backend_->fused_step(view(), ids, n, grad_out, step);
+  step_count_ = t_next;
 }
 
 StoreBytes EmbeddingStore::bytes() const {
