@@ -203,6 +203,8 @@ export interface BatchNormNative {
 export interface NativeAddon extends LossNative, SoftmaxNative, FeatureConcatNative, GemmNative, GumbelMixtureNative, ProjectionChainNative, DenseOptimizerNative, SparsePropagationNative, BatchNormNative {
   backendInfo(): NativeBackendInfo;
   setThreads(threads: number): void;
+  /** AddressSanitizer reports seen by this process: counted in CI's sanitizer build, 0 in any other. */
+  sanitizerReports(): number;
   /** Copies src into dst (same length, same device): the bandwidth limit benchmarks compare against. */
   copyMemory(dst: NativeFloat32, src: NativeFloat32): void;
   activationForward(kind: number, x: NativeFloat32, y: NativeFloat32): void;
