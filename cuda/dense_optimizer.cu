@@ -7,6 +7,7 @@
 #include "../native/kernel_registry.h"
 #include "../native/ops/dense_optimizer.h"
 #include "elementwise_launch.cuh"
+#include "per_device.cuh"
 #include "scratch_buffer.cuh"
 
 namespace mixdim {
@@ -67,8 +68,8 @@ __global__ void tiles_total_kernel(const double* tile_sums, int64_t tiles, doubl
 }
 
 ScratchBuffer& scratch() {
-  static ScratchBuffer buffer;
-  return buffer;
+  static PerDevice<ScratchBuffer> buffers;
+  return buffers.current();
 }
 
 void dense_sgd_cuda(float* param, const float* grad, float* momentum_buffer, int64_t n, DenseSgdStep step) {

@@ -16,11 +16,11 @@ namespace {
 // The oldest architecture the build carries SASS for (CMakeLists.txt: 75-real … 90-real, compute_90 PTX).
 constexpr int kMinComputeCapability = 75;
 
-void use_device(int device) { check(cudaSetDevice(device), "cudaSetDevice"); }
-
 }  // namespace
 
 bool compiled_in() { return true; }
+
+void make_current(int device) { check(cudaSetDevice(device), "cudaSetDevice"); }
 
 std::vector<DeviceInfo> devices(std::string* reason) {
   int count = 0;
@@ -59,7 +59,7 @@ std::vector<DeviceInfo> devices(std::string* reason) {
 
 void* allocate(int device, int64_t bytes) {
   if (bytes <= 0) return nullptr;
-  use_device(device);
+  make_current(device);
   void* data = nullptr;
   check(cudaMalloc(&data, static_cast<size_t>(bytes)), "cudaMalloc");
   return data;
@@ -76,19 +76,19 @@ void release(int device, void* data) {
 
 void copy_to_device(int device, void* dst, const void* host_src, int64_t bytes) {
   if (bytes <= 0) return;
-  use_device(device);
+  make_current(device);
   check(cudaMemcpy(dst, host_src, static_cast<size_t>(bytes), cudaMemcpyHostToDevice), "cudaMemcpy (host to device)");
 }
 
 void copy_to_host(int device, void* host_dst, const void* src, int64_t bytes) {
   if (bytes <= 0) return;
-  use_device(device);
+  make_current(device);
   check(cudaMemcpy(host_dst, src, static_cast<size_t>(bytes), cudaMemcpyDeviceToHost), "cudaMemcpy (device to host)");
 }
 
 void copy_on_device(int device, void* dst, const void* src, int64_t bytes) {
   if (bytes <= 0) return;
-  use_device(device);
+  make_current(device);
   check(cudaMemcpy(dst, src, static_cast<size_t>(bytes), cudaMemcpyDeviceToDevice), "cudaMemcpy (device to device)");
   // A device-to-device cudaMemcpy may return before the copy ends; JavaScript sees it done.
   check(cudaDeviceSynchronize(), "cudaDeviceSynchronize (after a device-to-device copy)");

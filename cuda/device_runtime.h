@@ -35,6 +35,8 @@ void release(int device, void* data);
 void copy_to_device(int device, void* dst, const void* host_src, int64_t bytes);
 void copy_to_host(int device, void* host_dst, const void* src, int64_t bytes);
 void copy_on_device(int device, void* dst, const void* src, int64_t bytes);
+// Makes `device` the one that CUDA calls on this thread launch on.
+void make_current(int device);
 
 std::unique_ptr<StoreBackend> make_store_backend(int device);
 

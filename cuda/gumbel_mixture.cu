@@ -12,6 +12,7 @@
 #include "../native/ops/gumbel_mixture.h"
 #include "../native/ops/gumbel_mixture_plan.h"
 #include "elementwise_launch.cuh"
+#include "per_device.cuh"
 #include "scratch_buffer.cuh"
 
 namespace mixdim {
@@ -24,8 +25,8 @@ constexpr int64_t kMaxReduceBlocks = 65535;
 constexpr int kScratchSlots = 5;
 
 ScratchBuffer& scratch(int slot) {
-  static ScratchBuffer buffers[kScratchSlots + 1];
-  return buffers[slot];
+  static PerDevice<ScratchBuffer[kScratchSlots + 1]> buffers;
+  return buffers.current()[slot];
 }
 
 unsigned int reduce_blocks(int64_t blocks) {

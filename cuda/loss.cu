@@ -9,6 +9,7 @@
 #include "../native/kernels/loss.h"
 #include "../native/ops/loss.h"
 #include "elementwise_launch.cuh"
+#include "per_device.cuh"
 #include "scratch_buffer.cuh"
 
 namespace mixdim {
@@ -106,8 +107,8 @@ struct SoftmaxCrossEntropyItem {
 
 // Per-call partial sums; ops are synchronous and JS calls them one at a time, so one buffer serves all.
 ScratchBuffer& scratch() {
-  static ScratchBuffer buffer;
-  return buffer;
+  static PerDevice<ScratchBuffer> buffers;
+  return buffers.current();
 }
 
 // Runs `item` over [0, count) and returns Σ l_i, setting *first_invalid (-1 when every input is valid).

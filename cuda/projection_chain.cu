@@ -8,6 +8,7 @@
 #include "../native/ops/projection_chain.h"
 #include "../native/ops/projection_chain_plan.h"
 #include "elementwise_launch.cuh"
+#include "per_device.cuh"
 #include "scratch_buffer.cuh"
 
 namespace mixdim {
@@ -53,8 +54,8 @@ __global__ void forward_rows_kernel(const float* __restrict__ m, const float* __
 
 // Scratch kept between calls (ops run one at a time on the JS thread).
 ScratchBuffer& scratch(int slot) {
-  static ScratchBuffer buffers[kScratchSlots + 1];
-  return buffers[slot];
+  static PerDevice<ScratchBuffer[kScratchSlots + 1]> buffers;
+  return buffers.current()[slot];
 }
 
 class CudaChainOps {

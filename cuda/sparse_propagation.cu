@@ -19,6 +19,7 @@
 #include "cuda_check.cuh"
 #include "launch_geometry.cuh"
 #include "row_access.cuh"
+#include "per_device.cuh"
 #include "scratch_buffer.cuh"
 
 namespace mixdim {
@@ -121,32 +122,33 @@ __global__ void __launch_bounds__(kBlockThreads)
   }
 }
 
+// The current device's shape, read on its first use (sm_count 0 until then).
 const LaunchShape& launch_shape() {
-  static const LaunchShape shape = [] {
+  static PerDevice<LaunchShape> shapes;
+  LaunchShape& shape = shapes.current();
+  if (shape.sm_count == 0) {
     int device = 0;
     check(cudaGetDevice(&device), "cudaGetDevice");
-    LaunchShape s{};
-    check(cudaDeviceGetAttribute(&s.sm_count, cudaDevAttrMultiProcessorCount, device),
-          "cudaDeviceGetAttribute (multiprocessor count)");
-    check(cudaDeviceGetAttribute(&s.threads_per_sm, cudaDevAttrMaxThreadsPerMultiProcessor, device),
+    check(cudaDeviceGetAttribute(&shape.threads_per_sm, cudaDevAttrMaxThreadsPerMultiProcessor, device),
           "cudaDeviceGetAttribute (threads per multiprocessor)");
-    return s;
-  }();
+    check(cudaDeviceGetAttribute(&shape.sm_count, cudaDevAttrMultiProcessorCount, device),
+          "cudaDeviceGetAttribute (multiprocessor count)");
+  }
   return shape;
 }
 
 // Per-call temporaries kept between calls (contents are not).
 ScratchBuffer& carry_scratch() {
-  static ScratchBuffer buffer;
-  return buffer;
+  static PerDevice<ScratchBuffer> buffers;
+  return buffers.current();
 }
 ScratchBuffer& carry_row_scratch() {
-  static ScratchBuffer buffer;
-  return buffer;
+  static PerDevice<ScratchBuffer> buffers;
+  return buffers.current();
 }
 ScratchBuffer& check_scratch() {
-  static ScratchBuffer buffer;
-  return buffer;
+  static PerDevice<ScratchBuffer> buffers;
+  return buffers.current();
 }
 
 template <int W, typename Rows>

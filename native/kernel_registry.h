@@ -7,6 +7,8 @@
 #include <stdexcept>
 #include <string>
 
+#include "../cuda/device_runtime.h"
+
 namespace mixdim {
 
 enum class Backend { kCpu = 0, kCuda = 1 };
@@ -18,7 +20,9 @@ void register_kernel(const char* name, Backend backend, AnyKernel kernel);
 AnyKernel find_kernel(const char* name, Backend backend);
 
 // The kernel `name` for a device (kHostDevice = -1 for the CPU, else CUDA), typed by its
-// signature. Throws std::runtime_error when this build has no such kernel.
+// signature. Throws std::runtime_error when this build has no such kernel. For a CUDA device it
+// also makes that device current, because CUDA launches on the current device and the kernel's
+// scratch memory is kept per device (cuda/per_device.cuh): an op runs where its tensors are.
 template <typename Signature>
 Signature* kernel(const char* name, int device) {
   const Backend backend = device < 0 ? Backend::kCpu : Backend::kCuda;
@@ -28,6 +32,7 @@ Signature* kernel(const char* name, int device) {
                              " kernel in this build" +
                              (device < 0 ? "" : " (rebuild with `npm run build:cuda` where nvcc is installed)"));
   }
+  if (backend == Backend::kCuda) cuda::make_current(device);
   return reinterpret_cast<Signature*>(found);
 }
 

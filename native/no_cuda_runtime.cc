@@ -23,6 +23,7 @@ void release(int, void*) {}
 void copy_to_device(int, void*, const void*, int64_t) { throw std::runtime_error(kNotCompiled); }
 void copy_to_host(int, void*, const void*, int64_t) { throw std::runtime_error(kNotCompiled); }
 void copy_on_device(int, void*, const void*, int64_t) { throw std::runtime_error(kNotCompiled); }
+void make_current(int) { throw std::runtime_error(kNotCompiled); }
 std::unique_ptr<StoreBackend> make_store_backend(int) { throw std::runtime_error(kNotCompiled); }
 
 }  // namespace cuda

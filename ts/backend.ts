@@ -69,7 +69,19 @@ export function resolveDevice(option: DeviceOption = "cpu", argument = "device")
   return "cpu";
 }
 
-/** The native device number of a resolved device: -1 for the CPU, the CUDA ordinal otherwise. */
+let cudaOrdinal: number | undefined;
+
+/**
+ * The native device number of a resolved device: -1 for the CPU, else the first CUDA device that
+ * mixdim can use. That is not always ordinal 0: a device below compute capability 7.5 is skipped.
+ */
 export function deviceOrdinal(device: Device): number {
-  return device === "cpu" ? -1 : 0;
+  if (device === "cpu") return -1;
+  if (cudaOrdinal === undefined) {
+    const info = native.backendInfo();
+    const first = info.cudaDevices[0];
+    if (first === undefined) throw new Error(`device "cuda" is not available: ${info.cudaUnavailableReason ?? "no CUDA device was found"}`);
+    cudaOrdinal = first.index;
+  }
+  return cudaOrdinal;
 }
