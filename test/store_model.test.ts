@@ -70,7 +70,6 @@ abstract class StoreCommand implements fc.Command<ExactStoreModel, Real> {
       return;
     }
     this.act(model, real);
-    expect(native.sanitizerReports(), "AddressSanitizer reports (see stderr)").toBe(real.sanitizerReports);
     expectSame(model, real);
   }
 
@@ -245,8 +244,15 @@ function expectSame(model: ExactStoreModel, real: Real): void {
   expect(Array.from(store.sizes())).toEqual(model.sizes());
   expect(store.stepCount).toBe(model.stepCount);
   const all = Array.from({ length: model.numRows }, (_, id) => id);
-  const ids = Int32Array.from(all);
-  expectBits(store.lookup(onDevice(real, ids, [ids.length])).toArray(), model.lookup(all), "every row");
+  // Ids 1… first, then id 0. Should the kernels read a freed location table, its first 8 bytes hold
+  // the allocator's bookkeeping (ASan's free context), and following id 0's entry would crash the
+  // process; the other entries still hold the right locations, so the sanitizer's report fails the
+  // check first, and fast-check can shrink the sequence.
+  for (const ids of [all.slice(1), all.slice(0, 1)]) {
+    const batch = Int32Array.from(ids);
+    expectBits(store.lookup(onDevice(real, batch, [batch.length])).toArray(), model.lookup(ids), `rows ${ids[0]}…`);
+    expect(native.sanitizerReports(), "AddressSanitizer reports (see stderr)").toBe(real.sanitizerReports);
+  }
   for (const field of stateFields[model.optimizer.type]) expectBits(store.readRows(all, field), model.read(all, field), field);
   const bytes = store.bytes();
   expect(bytes.rows).toBe(model.rowBytes());
