@@ -21,10 +21,13 @@ foreach(file ${MIXDIM_CUDA_FILES})
     list(APPEND MIXDIM_REWRITTEN_FILES ${MIXDIM_REWRITTEN_DIR}/${name})
   endif()
 endforeach()
+# One of test/cuda_emulation/planted_bugs.mjs, planted in the copies (check_planted_bugs.sh); none by default.
+set(MIXDIM_EMULATION_PLANTED_BUG "" CACHE STRING "A bug to plant in the emulated build's copy of cuda/")
 add_custom_command(
   OUTPUT ${MIXDIM_REWRITTEN_FILES}
-  COMMAND ${MIXDIM_NODE} ${MIXDIM_EMULATION_DIR}/rewrite_launches.mjs ${MIXDIM_REWRITTEN_DIR} ${MIXDIM_CUDA_FILES}
-  DEPENDS ${MIXDIM_CUDA_FILES} ${MIXDIM_EMULATION_DIR}/rewrite_launches.mjs
+  COMMAND ${MIXDIM_NODE} ${MIXDIM_EMULATION_DIR}/rewrite_launches.mjs --plant=${MIXDIM_EMULATION_PLANTED_BUG}
+          ${MIXDIM_REWRITTEN_DIR} ${MIXDIM_CUDA_FILES}
+  DEPENDS ${MIXDIM_CUDA_FILES} ${MIXDIM_EMULATION_DIR}/rewrite_launches.mjs ${MIXDIM_EMULATION_DIR}/planted_bugs.mjs
   COMMENT "mixdim: rewriting CUDA launches for the emulated build"
   VERBATIM)
 

@@ -2,7 +2,7 @@
 // The emulated build's launch rewriter: writes a copy of each CUDA source that g++ can compile
 // against test/cuda_emulation/include, leaving cuda/ exactly what nvcc compiles.
 //
-//   node test/cuda_emulation/rewrite_launches.mjs OUT_DIR cuda/a.cu cuda/b.cuh ...
+//   node test/cuda_emulation/rewrite_launches.mjs [--plant=BUG] OUT_DIR cuda/a.cu cuda/b.cuh ...
 //
 // writes OUT_DIR/a.cu.cc (a source file for g++) and OUT_DIR/b.cuh. Every line stays on its line,
 // and a #line directive names the original file, so compiler errors, sanitizer reports and
@@ -16,6 +16,7 @@
 // Plain JavaScript, not TypeScript, because CMake runs it before anything is compiled.
 import fs from "node:fs";
 import path from "node:path";
+import { plantBug } from "./planted_bugs.mjs";
 
 /** The text with comments, string and character literals and preprocessor lines blanked (newlines kept). */
 export function codeOnly(text) {
@@ -202,15 +203,18 @@ export function rewrite(text, file) {
 }
 
 function main(argv) {
+  // --plant=BUG plants one of planted_bugs.mjs in the copies (an empty name plants none).
+  const plant = argv[0]?.startsWith("--plant=") ? argv.shift().slice("--plant=".length) : "";
   const [outDir, ...files] = argv;
   if (outDir === undefined || files.length === 0) {
-    console.error("usage: rewrite_launches.mjs OUT_DIR FILE.cu|FILE.cuh ...");
+    console.error("usage: rewrite_launches.mjs [--plant=BUG] OUT_DIR FILE.cu|FILE.cuh ...");
     process.exit(2);
   }
   fs.mkdirSync(outDir, { recursive: true });
   for (const file of files) {
     const source = path.resolve(file);
-    const text = fs.readFileSync(source, "utf8");
+    const original = fs.readFileSync(source, "utf8");
+    const text = plant === "" ? original : plantBug(plant, path.basename(source), original);
     // nvcc includes cuda_runtime.h in every .cu file by itself; the copy says so.
     const prologue = `${source.endsWith(".cu") ? "#include <cuda_runtime.h>\n" : ""}#line 1 ${JSON.stringify(source)}\n`;
     const target = path.join(outDir, path.basename(source) + (source.endsWith(".cu") ? ".cc" : ""));
