@@ -15,6 +15,13 @@ namespace mixdim {
 
 namespace {
 
+// The emulated CUDA build (test/cuda_emulation) runs the CUDA kernels on the CPU; its devices say so.
+#if defined(MIXDIM_CUDA_EMULATION)
+constexpr bool kEmulatedDevices = true;
+#else
+constexpr bool kEmulatedDevices = false;
+#endif
+
 // backendInfo() → { threads, cudaCompiled, cudaDevices: [...], cudaUnavailableReason }
 Napi::Value backend_info(const Napi::CallbackInfo& info) {
   const Napi::Env env = info.Env();
@@ -32,6 +39,7 @@ Napi::Value backend_info(const Napi::CallbackInfo& info) {
     device.Set("totalMemory", Napi::Number::New(env, static_cast<double>(devices[i].total_memory)));
     device.Set("computeCapability", Napi::String::New(env, std::to_string(devices[i].compute_major) + "." +
                                                                std::to_string(devices[i].compute_minor)));
+    device.Set("emulated", Napi::Boolean::New(env, kEmulatedDevices));
     list.Set(static_cast<uint32_t>(i), device);
   }
   result.Set("cudaDevices", list);

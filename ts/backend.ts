@@ -14,6 +14,11 @@ export interface CudaDeviceInfo {
   /** Bytes of device memory. */
   totalMemory: number;
   computeCapability: string;
+  /**
+   * True in mixdim's emulated CUDA build (a test build that runs the CUDA kernels on the CPU):
+   * only an explicit device "cuda" uses such a device, never "auto".
+   */
+  emulated: boolean;
 }
 
 export interface BackendInfo {
@@ -59,8 +64,11 @@ export function resolveDevice(option: DeviceOption = "cpu", argument = "device")
     throw new TypeError(`${argument} must be "cpu", "cuda" or "auto", got ${JSON.stringify(option)}`);
   }
   const info = native.backendInfo();
-  if (info.cudaDevices.length > 0) return "cuda";
-  const reason = info.cudaUnavailableReason ?? "no CUDA device was found";
+  if (info.cudaDevices.some((d) => option === "cuda" || !d.emulated)) return "cuda";
+  const reason =
+    info.cudaDevices.length > 0
+      ? "the only CUDA devices are emulated ones (a test build), which only device \"cuda\" uses"
+      : (info.cudaUnavailableReason ?? "no CUDA device was found");
   if (option === "cuda") throw new Error(`${argument} "cuda" is not available: ${reason}`);
   if (!autoFallbackReported) {
     autoFallbackReported = true;

@@ -14,6 +14,7 @@ export interface NativeCudaDevice {
   name: string;
   totalMemory: number;
   computeCapability: string;
+  emulated: boolean;
 }
 
 export interface NativeBackendInfo {

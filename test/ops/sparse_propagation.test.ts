@@ -12,6 +12,7 @@ import {
 } from "../../ts/ops/sparse_propagation.js";
 import { maxRelativeError } from "../support/reference_store.js";
 import { pick, randomFloats, randomInt, rng, testSeed } from "../support/random.js";
+import { cudaTestSize } from "../support/cuda_test_size.js";
 
 const kernels = native;
 const defaultThreads = backend().threads;
@@ -313,13 +314,16 @@ describe("bad input", () => {
 describe.runIf(hasCuda)("sparse propagation on CUDA", () => {
   it("dense forward and backward give the CPU's bits on a power-law graph", () => {
     const random = rng(testSeed("propagate cuda"));
-    const users = Int32Array.from({ length: 40000 }, () => randomInt(random, 0, 3000));
-    const items = Int32Array.from({ length: 40000 }, () => Math.floor(2000 * random() ** 3));
-    const cpuGraph = SparseGraph.fromCsr(normalizedAdjacency({ users, items, numUsers: 3000, numItems: 2000 }));
+    const [numUsers, numItems] = [cudaTestSize(3000, 600), cudaTestSize(2000, 400)];
+    const interactions = cudaTestSize(40000, 8000);
+    const users = Int32Array.from({ length: interactions }, () => randomInt(random, 0, numUsers));
+    const items = Int32Array.from({ length: interactions }, () => Math.floor(numItems * random() ** 3));
+    const cpuGraph = SparseGraph.fromCsr(normalizedAdjacency({ users, items, numUsers, numItems }));
     const cudaGraph = cpuGraph.to("cuda");
     expect(cudaGraph.symmetric).toBe(true);
+    const nodes = numUsers + numItems;
     for (const dim of [3, 16, 64, 256]) {
-      const x = Tensor.from(randomFloats(random, 5000 * dim), { shape: [5000, dim] });
+      const x = Tensor.from(randomFloats(random, nodes * dim), { shape: [nodes, dim] });
       const cpu = propagate(cpuGraph, x);
       const cuda = propagate(cudaGraph, x.to("cuda"));
       expect(cuda.device).toBe("cuda");

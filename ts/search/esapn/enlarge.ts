@@ -7,6 +7,7 @@
 import { int32Array } from "../../arguments.js";
 import type { MixedDimEmbedding } from "../../modules/mixed_dim_embedding.js";
 import type { ProjectionChain } from "../../modules/projection_chain.js";
+import { Tensor } from "../../tensor.js";
 
 /**
  * Grows each listed id one candidate (ids at the largest stay). `sizes` may give the ids' current
@@ -25,7 +26,8 @@ export function enlargeRows(embedding: MixedDimEmbedding, chain: ProjectionChain
   }
   if (idArray.length === 0) return to;
   const store = embedding.store;
-  store.resize(idArray, to, chain.link(store.lookup(idArray), from));
+  // The rows are read where the store keeps them: a CUDA store takes its ids on the device.
+  store.resize(idArray, to, chain.link(store.lookup(Tensor.from(idArray, { device: store.device })), from));
   return to;
 }
 
