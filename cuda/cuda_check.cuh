@@ -13,6 +13,9 @@ namespace cuda {
 
 inline void check(cudaError_t status, const char* operation) {
   if (status != cudaSuccess) {
+    // A failed call also leaves its error as the thread's last error, which the next launch check
+    // would report as its own (a cudaMalloc out of memory, say, as "lookup failed"): reported here, it is cleared.
+    cudaGetLastError();
     throw std::runtime_error(std::string("CUDA ") + operation + " failed: " + cudaGetErrorString(status));
   }
 }
