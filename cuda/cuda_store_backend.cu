@@ -109,6 +109,27 @@ class CudaStoreBackend final : public StoreBackend {
     return locations_;
   }
 
+  // The mirror at exactly num_rows entries, uploaded whole from the host's table.
+  const int32_t* trim_locations(const int32_t* host_locations, int64_t num_rows) override {
+    if (location_capacity_ == num_rows) return locations_;
+    use_device();
+    int32_t* trimmed = nullptr;
+    if (num_rows > 0) {
+      check(cudaMalloc(&trimmed, static_cast<size_t>(num_rows) * 4), "cudaMalloc (location mirror)");
+      const cudaError_t status = cudaMemcpy(trimmed, host_locations, static_cast<size_t>(num_rows) * 4,
+                                            cudaMemcpyHostToDevice);
+      if (status != cudaSuccess) {
+        cudaFree(trimmed);
+        check(status, "cudaMemcpy (location mirror)");
+      }
+    }
+    if (locations_ != nullptr) cudaFree(locations_);
+    locations_ = trimmed;
+    location_capacity_ = num_rows;
+    mirrored_rows_ = num_rows;
+    return locations_;
+  }
+
   int64_t location_mirror_bytes() const override { return location_capacity_ * 4; }
 
   int64_t find_invalid_id(const int32_t* ids, int64_t n, int64_t num_rows, int32_t* value) override {

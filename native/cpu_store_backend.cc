@@ -94,6 +94,7 @@ class CpuStoreBackend final : public StoreBackend {
   const int32_t* sync_locations(const int32_t* host_locations, int64_t, const int32_t*, int64_t) override {
     return host_locations;
   }
+  const int32_t* trim_locations(const int32_t* host_locations, int64_t) override { return host_locations; }
   int64_t location_mirror_bytes() const override { return 0; }
 
   int64_t find_invalid_id(const int32_t* ids, int64_t n, int64_t num_rows, int32_t* value) override {

@@ -247,9 +247,11 @@ void EmbeddingStore::compact() {
     set_capacity(static_cast<int32_t>(c), classes_[c].high_water);
   }
   // Trimmed before the sync: shrink_to_fit reallocates, and the CPU backend's kernels read the
-  // table in place, so the pointer they get must be the table's final one.
+  // table in place, so the pointer they get must be the table's final one. A backend's own copy
+  // of the table (CUDA's) is trimmed too.
   locations_.shrink_to_fit();
   sync_locations(changed.data(), static_cast<int64_t>(changed.size()));
+  kernel_locations_ = backend_->trim_locations(locations_.data(), num_rows());
 }
 
 StoreView EmbeddingStore::field_view(RowField field) const {

@@ -50,6 +50,9 @@ class StoreBackend {
   // Returns the pointer to put in StoreView::locations.
   virtual const int32_t* sync_locations(const int32_t* host_locations, int64_t num_rows,
                                         const int32_t* host_changed_ids, int64_t changed_count) = 0;
+  // Gives back the room a copy of the table keeps past num_rows, for compact(); returns the
+  // pointer to put in StoreView::locations, as sync_locations does.
+  virtual const int32_t* trim_locations(const int32_t* host_locations, int64_t num_rows) = 0;
   // Bytes the backend holds for its copy of the location table (0 when it reads the host's).
   virtual int64_t location_mirror_bytes() const = 0;
 
