@@ -91,6 +91,33 @@ describe.runIf(hasCuda)("CUDA store matches the CPU store", () => {
     });
   }
 
+  // Only the emulated device can be made to run out of memory (MIXDIM_EMULATED_DEVICE_MEMORY).
+  it.runIf(process.env.MIXDIM_EXPECT_CUDA_EMULATION === "1")(
+    "a fused step that runs out of device memory changes nothing, the step count included", () => {
+      const { cpu, gpu, random } = twins(testSeed("cuda failed step"), 300, { type: "adam", learningRate: 0.01 });
+      const small = ids(random, 64, 300);
+      const smallGrad = randomFloats(random, 64 * maxDim);
+      cpu.step(small, smallGrad);
+      gpu.step(Tensor.from(small, { device: "cuda" }), Tensor.from(smallGrad, { shape: [64, maxDim], device: "cuda" }));
+      // A batch larger than any before, so that the step's sort buffers must grow.
+      const large = ids(random, 8192, 300);
+      const largeGrad = randomFloats(random, 8192 * maxDim);
+      const largeOnGpu = [Tensor.from(large, { device: "cuda" }), Tensor.from(largeGrad, { shape: [8192, maxDim], device: "cuda" })] as const;
+      process.env.MIXDIM_EMULATED_DEVICE_MEMORY = "1";
+      try {
+        expect(() => gpu.step(...largeOnGpu)).toThrow(/out of memory/);
+      } finally {
+        delete process.env.MIXDIM_EMULATED_DEVICE_MEMORY;
+      }
+      expect(gpu.stepCount).toBe(1);
+      expect(gpu.readRows(all(300))).toEqual(cpu.readRows(all(300)));
+      // The next step is Adam's second on both devices: the same bias correction, the same bits.
+      gpu.step(...largeOnGpu);
+      cpu.step(large, largeGrad);
+      expect(gpu.stepCount).toBe(2);
+      expect(gpu.readRows(all(300))).toEqual(cpu.readRows(all(300)));
+    });
+
   it("refuses a non-finite resize init as the CPU does, leaving the rows as they were", () => {
     const { cpu, gpu } = twins(testSeed("cuda init check"), 8, { type: "sgd" });
     const init = new Float32Array(2 * maxDim).fill(0.5);

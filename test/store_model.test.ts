@@ -18,7 +18,7 @@ import { rng, testSeed } from "./support/random.js";
 const runs = Number(process.env.MIXDIM_STORE_MODEL_RUNS ?? 40);
 const maxCommands = 60;
 const candidateSets = [[1, 2, 4, 8], [2, 4, 8, 16], [3, 5, 16, 32]] as const;
-const devices: Device[] = backend().cudaDevices.length > 0 ? ["cpu", "cuda"] : ["cpu"];
+const devices: [string, Device][] = backend().cudaDevices.length > 0 ? [["CPU", "cpu"], ["CUDA", "cuda"]] : [["CPU", "cpu"]];
 
 /** The pair under test, and what the commands need to act on both. */
 interface Real {
@@ -32,7 +32,7 @@ interface Real {
 }
 
 /** How often the sequences reached the states that matter, so that a test that never got there fails. */
-const reached = { commands: 0, automaticCompactions: 0, compactsAfterAddRows: 0, steps: 0 };
+const reached = { sequences: 0, commands: 0, automaticCompactions: 0, compactsAfterAddRows: 0, steps: 0 };
 
 // ---- Inputs drawn by the commands themselves from a seed, so that arbitraries stay small ----
 
@@ -112,10 +112,11 @@ class Resize extends StoreCommand {
 class Compact extends StoreCommand {
   act(model: ExactStoreModel, real: Real): void {
     real.store.compact();
-    // Trimmed to the rows held: weights are the plan's bytes, the index one location and one owner per row.
+    // Trimmed to the rows held: weights are the plan's bytes, the index one location and one owner
+    // per row, and on CUDA one more location per row, in the table's copy on the device.
     const bytes = real.store.bytes();
     expect(bytes.weights).toBe(model.rowBytes());
-    expect(bytes.index).toBe(8 * model.numRows);
+    expect(bytes.index).toBe((real.device === "cpu" ? 8 : 12) * model.numRows);
   }
   toString(): string {
     return "compact()";
@@ -296,7 +297,7 @@ function commandArbitrary(): fc.Arbitrary<StoreCommand> {
   );
 }
 
-describe.each(devices)("EmbeddingStore on %s against the exact model", (device) => {
+describe.each(devices)("EmbeddingStore on the %s against the exact model", (_, device) => {
   it("agrees bit for bit after every command of random sequences", () => {
     const start = fc.record({
       candidates: fc.constantFrom(...candidateSets),
@@ -320,6 +321,7 @@ describe.each(devices)("EmbeddingStore on %s against the exact model", (device) 
           expectSame(model, real);
           return { model, real };
         };
+        reached.sequences += 1;
         fc.modelRun(setup, commands);
       }),
       { seed: testSeed(`store model on ${device}`), numRuns: runs },
@@ -330,7 +332,8 @@ describe.each(devices)("EmbeddingStore on %s against the exact model", (device) 
 afterAll(() => {
   // Not vacuous: the sequences grew, shrank, compacted (by hand and by themselves) and stepped.
   console.log(`store model: ${JSON.stringify(reached)}`);
-  expect(reached.commands).toBeGreaterThan(runs * devices.length * 10);
+  if (reached.sequences === 0) return;  // filtered out by name
+  expect(reached.commands).toBeGreaterThan(reached.sequences * 10);
   expect(reached.compactsAfterAddRows).toBeGreaterThan(0);
   expect(reached.automaticCompactions).toBeGreaterThan(0);
   expect(reached.steps).toBeGreaterThan(0);

@@ -1,6 +1,10 @@
 // The CUDA runtime API on host memory, for the emulated build. The device is an H100 as its
 // properties go (sm_90, 132 SMs, 2,048 threads and 228 KiB of shared memory per SM), so that
-// launch-geometry code takes its GPU paths; MIXDIM_EMULATED_DEVICES sets how many there are.
+// launch-geometry code takes its GPU paths. For tests of what a real machine may hold:
+//   MIXDIM_EMULATED_DEVICES        how many there are ("2"), or each one's compute capability
+//                                  ("6.0,9.0": device 0 then has no code in the build, as a Pascal)
+//   MIXDIM_EMULATED_DEVICE_MEMORY  each device's memory in bytes (read at every cudaMalloc), so
+//                                  that an allocation can fail as on a full GPU
 //
 // Device memory is malloc'd, so AddressSanitizer sees every kernel's and every copy's accesses.
 // Each allocation remembers its device and size: copies are checked against the direction they
@@ -22,6 +26,9 @@ namespace {
 
 constexpr int kMaxDevices = 16;
 
+constexpr int kDefaultCapability = 90;  // an H100
+constexpr int kOldestBuiltCapability = 75;  // CMakeLists.txt builds sm_75 … sm_90
+
 struct Allocation {
   size_t bytes;
   int device;
@@ -30,23 +37,61 @@ struct Allocation {
 std::mutex state_mutex;
 std::map<uintptr_t, Allocation> allocations;  // by base address
 std::map<const void*, size_t> dynamic_shared_limits;
+size_t allocated_bytes[kMaxDevices] = {};
 thread_local int current_device = 0;
 // CUDA keeps the last error per host thread.
 thread_local cudaError_t last_error = cudaSuccess;
 thread_local cudaError_t pending_fault = cudaSuccess;
 thread_local std::string error_detail;
 
-// How many devices MIXDIM_EMULATED_DEVICES asks for; -1 with *problem set when it is not a count.
-int device_count(std::string* problem) {
+// How many devices MIXDIM_EMULATED_DEVICES asks for, and each one's compute capability (10·major +
+// minor) in capabilities[] when given; -1 with *problem set when it is neither a count nor a list.
+int device_count(std::string* problem, int* capabilities = nullptr) {
   const char* text = getenv("MIXDIM_EMULATED_DEVICES");
-  if (text == nullptr || *text == '\0') return 1;
-  char* end = nullptr;
-  const long count = strtol(text, &end, 10);
-  if (*end != '\0' || count < 0 || count > kMaxDevices) {
-    *problem = std::string("MIXDIM_EMULATED_DEVICES=\"") + text + "\" is not a device count in [0, " + std::to_string(kMaxDevices) + "]";
+  if (text == nullptr || *text == '\0') text = "1";
+  const std::string value = text;
+  const auto bad = [&] {
+    *problem = "MIXDIM_EMULATED_DEVICES=\"" + value + "\" is neither a device count in [0, " + std::to_string(kMaxDevices) +
+               "] nor a list of compute capabilities such as 6.0,9.0";
     return -1;
+  };
+  if (value.find('.') == std::string::npos) {
+    char* end = nullptr;
+    const long count = strtol(text, &end, 10);
+    if (*end != '\0' || count < 0 || count > kMaxDevices) return bad();
+    for (int d = 0; capabilities != nullptr && d < count; ++d) capabilities[d] = kDefaultCapability;
+    return static_cast<int>(count);
   }
-  return static_cast<int>(count);
+  int count = 0;
+  for (const char* item = text; *item != '\0';) {
+    char* end = nullptr;
+    const long major = strtol(item, &end, 10);
+    if (*end != '.' || end == item) return bad();
+    const char* minor_text = end + 1;
+    const long minor = strtol(minor_text, &end, 10);
+    if (end == minor_text || (*end != ',' && *end != '\0') || major < 1 || minor < 0 || minor > 9 || count == kMaxDevices) {
+      return bad();
+    }
+    if (capabilities != nullptr) capabilities[count] = static_cast<int>(major * 10 + minor);
+    ++count;
+    item = *end == ',' ? end + 1 : end;
+  }
+  return count;
+}
+
+// The device's compute capability as 10·major + minor (the default H100's when the list is bad).
+int device_capability(int device) {
+  std::string problem;
+  int capabilities[kMaxDevices];
+  const int count = device_count(&problem, capabilities);
+  return device >= 0 && device < count ? capabilities[device] : kDefaultCapability;
+}
+
+// MIXDIM_EMULATED_DEVICE_MEMORY, or an H100's 80 GiB.
+size_t device_memory() {
+  const char* text = getenv("MIXDIM_EMULATED_DEVICE_MEMORY");
+  if (text == nullptr || *text == '\0') return size_t(80) << 30;
+  return static_cast<size_t>(strtoull(text, nullptr, 10));
 }
 
 cudaError_t fail(cudaError_t error, const std::string& detail) {
@@ -88,6 +133,28 @@ cudaError_t take_fault() {
 
 void set_launch_error(cudaError_t error, const std::string& detail) { fail(error, detail); }
 
+bool launchable_on_current_device(const char* kernel, const void* const* pointers, size_t count) {
+  const int capability = device_capability(current_device);
+  if (capability < kOldestBuiltCapability) {
+    fail(cudaErrorNoKernelImageForDevice, std::string(kernel) + " launched on device " + std::to_string(current_device) +
+                                              " of compute capability " + std::to_string(capability / 10) + "." +
+                                              std::to_string(capability % 10) + ", which the build has no code for");
+    return false;
+  }
+  std::lock_guard<std::mutex> lock(state_mutex);
+  for (size_t i = 0; i < count; ++i) {
+    const Allocation* allocation = pointers[i] == nullptr ? nullptr : device_range(pointers[i], 1);
+    if (allocation != nullptr && allocation->device != current_device) {
+      // What the GPU would do: the kernel's access to another device's memory faults.
+      set_fault(std::string(kernel) + " was given device " + std::to_string(allocation->device) +
+                "'s memory (argument " + std::to_string(i) + ") while device " + std::to_string(current_device) +
+                " is current");
+      return false;
+    }
+  }
+  return true;
+}
+
 void set_fault(const std::string& detail) {
   fprintf(stderr, "mixdim CUDA emulation: %s\n", detail.c_str());
   fail(cudaErrorLaunchFailure, detail);
@@ -114,6 +181,7 @@ const char* cudaGetErrorName(cudaError_t error) {
     case cudaErrorInvalidMemcpyDirection: return "cudaErrorInvalidMemcpyDirection";
     case cudaErrorNoDevice: return "cudaErrorNoDevice";
     case cudaErrorInvalidDevice: return "cudaErrorInvalidDevice";
+    case cudaErrorNoKernelImageForDevice: return "cudaErrorNoKernelImageForDevice";
     case cudaErrorInvalidResourceHandle: return "cudaErrorInvalidResourceHandle";
     case cudaErrorIllegalAddress: return "cudaErrorIllegalAddress";
     case cudaErrorLaunchOutOfResources: return "cudaErrorLaunchOutOfResources";
@@ -134,6 +202,7 @@ const char* cudaGetErrorString(cudaError_t error) {
     case cudaErrorInvalidMemcpyDirection: text = "invalid copy direction for memcpy"; break;
     case cudaErrorNoDevice: text = "no CUDA-capable device is detected"; break;
     case cudaErrorInvalidDevice: text = "invalid device ordinal"; break;
+    case cudaErrorNoKernelImageForDevice: text = "no kernel image is available for execution on the device"; break;
     case cudaErrorInvalidResourceHandle: text = "invalid resource handle"; break;
     case cudaErrorIllegalAddress: text = "an illegal memory access was encountered"; break;
     case cudaErrorLaunchOutOfResources: text = "too many resources requested for launch"; break;
@@ -181,7 +250,7 @@ cudaError_t cudaGetDeviceProperties(cudaDeviceProp* properties, int device) {
   if (status != cudaSuccess) return status;
   *properties = cudaDeviceProp{};
   snprintf(properties->name, sizeof(properties->name), "NVIDIA H100 80GB HBM3 (emulated on the CPU)");
-  properties->totalGlobalMem = size_t(80) << 30;
+  properties->totalGlobalMem = device_memory();
   properties->sharedMemPerBlock = kDefaultDynamicSharedBytes;
   properties->sharedMemPerBlockOptin = kOptInSharedBytesPerBlock;
   properties->sharedMemPerMultiprocessor = 228 * 1024;
@@ -195,8 +264,8 @@ cudaError_t cudaGetDeviceProperties(cudaDeviceProp* properties, int device) {
   properties->maxGridSize[0] = static_cast<int>(kMaxGridDimX);
   properties->maxGridSize[1] = static_cast<int>(kMaxGridDimYZ);
   properties->maxGridSize[2] = static_cast<int>(kMaxGridDimYZ);
-  properties->major = 9;
-  properties->minor = 0;
+  properties->major = device_capability(device) / 10;
+  properties->minor = device_capability(device) % 10;
   properties->multiProcessorCount = 132;
   properties->maxThreadsPerMultiProcessor = 2048;
   properties->maxBlocksPerMultiProcessor = 32;
@@ -232,10 +301,16 @@ cudaError_t cudaMalloc(void** pointer, size_t bytes) {
   if (status != cudaSuccess) return status;
   *pointer = nullptr;
   if (bytes == 0) return cudaSuccess;
+  std::lock_guard<std::mutex> lock(state_mutex);
+  if (allocated_bytes[current_device] + bytes > device_memory()) {
+    return fail(cudaErrorMemoryAllocation, "cudaMalloc of " + std::to_string(bytes) + " bytes with " +
+                                               std::to_string(allocated_bytes[current_device]) + " of the device's " +
+                                               std::to_string(device_memory()) + " in use");
+  }
   void* data = malloc(bytes);
   if (data == nullptr) return fail(cudaErrorMemoryAllocation, "cudaMalloc of " + std::to_string(bytes) + " bytes");
-  std::lock_guard<std::mutex> lock(state_mutex);
   allocations[reinterpret_cast<uintptr_t>(data)] = Allocation{bytes, current_device};
+  allocated_bytes[current_device] += bytes;
   *pointer = data;
   return cudaSuccess;
 }
@@ -245,6 +320,7 @@ cudaError_t cudaFree(void* pointer) {
   std::lock_guard<std::mutex> lock(state_mutex);
   auto found = allocations.find(reinterpret_cast<uintptr_t>(pointer));
   if (found == allocations.end()) return fail(cudaErrorInvalidValue, "cudaFree of a pointer cudaMalloc did not return");
+  allocated_bytes[found->second.device] -= found->second.bytes;
   allocations.erase(found);
   free(pointer);
   return cudaSuccess;

@@ -33,6 +33,11 @@ struct KernelCall {
 // also left for cudaGetLastError / the next synchronising call, as CUDA reports it.
 void launch(const KernelCall& call, dim3 grid, dim3 block, size_t dynamic_shared_bytes, cudaStream_t stream);
 
+// Whether a kernel can run on the current device with these pointer arguments, as a GPU without
+// peer access decides it: the device must be one the build has code for (compute capability 7.5
+// or newer), and a pointer into another device's memory faults. Sets the error when not.
+bool launchable_on_current_device(const char* kernel, const void* const* pointers, size_t count);
+
 // Every kernel's first statement (inserted by the launch rewriter): reports the kernel's
 // __launch_bounds__ (0 when it has none) and its address (which cudaFuncSetAttribute names it by)
 // to the launch, which checks them before any thread runs.

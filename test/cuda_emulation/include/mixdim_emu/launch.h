@@ -22,6 +22,8 @@ class Launch {
   // `call` calls the kernel with the arguments it is handed.
   template <typename Call, typename... Args>
   void run(Call call, Args&&... args) const {
+    const void* pointers[] = {device_pointer(args)..., nullptr};
+    if (!launchable_on_current_device(name_, pointers, sizeof...(Args))) return;
     Bound<Call, Args...> bound{call, std::tuple<std::decay_t<Args>...>(std::forward<Args>(args)...)};
     launch(KernelCall{name_, &Bound<Call, Args...>::invoke, &bound}, grid_, block_, dynamic_shared_bytes_, stream_);
   }
@@ -36,6 +38,18 @@ class Launch {
       std::apply(bound->call, bound->arguments);
     }
   };
+
+  // A pointer argument, which the launch checks against the current device; null for any other.
+  // (Pointers inside struct arguments are not seen.)
+  template <typename T>
+  static const void* device_pointer(const T& argument) {
+    using Type = std::decay_t<T>;
+    if constexpr (std::is_pointer_v<Type> && std::is_object_v<std::remove_pointer_t<Type>>) {
+      return static_cast<const void*>(argument);
+    } else {
+      return nullptr;
+    }
+  }
 
   const char* name_;
   dim3 grid_;
