@@ -457,6 +457,7 @@ void launch(const KernelCall& call, dim3 grid, dim3 block_dim, size_t dynamic_sh
   block.dynamic_shared_bytes = dynamic_shared_bytes;
   block.dynamic_shared = malloc(dynamic_shared_bytes > 0 ? dynamic_shared_bytes : 1);
   block.failed = false;
+  poison_other_devices(true);
   for (unsigned int z = 0; z < grid.z && !block.failed; ++z) {
     for (unsigned int y = 0; y < grid.y && !block.failed; ++y) {
       for (unsigned int x = 0; x < grid.x && !block.failed; ++x) {
@@ -466,6 +467,7 @@ void launch(const KernelCall& call, dim3 grid, dim3 block_dim, size_t dynamic_sh
       }
     }
   }
+  poison_other_devices(false);
   if (block.failed) block.stacks_abandoned = true;
   free(block.dynamic_shared);
   block.dynamic_shared = nullptr;
