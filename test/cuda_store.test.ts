@@ -16,6 +16,11 @@ describe("the binary under test", () => {
     expect(backend().cudaCompiled).toBe(true);
   });
 
+  // Set by scripts/gpu-check.sh, on a machine with a GPU: there a missing device is a failure, not a skip.
+  it.runIf(process.env.MIXDIM_EXPECT_CUDA_DEVICE === "1")("finds a real CUDA device", () => {
+    expect(backend().cudaDevices.filter((device) => !device.emulated), backend().cudaUnavailableReason).not.toEqual([]);
+  });
+
   it.runIf(!hasCuda)("reports why no CUDA device can be used", () => {
     expect(backend().cudaUnavailableReason).toMatch(/\S/);
   });

@@ -41,3 +41,19 @@ set_property(TARGET ${PROJECT_NAME} PROPERTY SOURCES ${MIXDIM_ALL_SOURCES})
 target_include_directories(${PROJECT_NAME} BEFORE PRIVATE ${MIXDIM_EMULATION_DIR}/include ${CMAKE_CURRENT_SOURCE_DIR}/cuda)
 target_compile_definitions(${PROJECT_NAME} PRIVATE MIXDIM_CUDA_EMULATION)
 message(STATUS "mixdim: building the emulated CUDA kernels (test/cuda_emulation)")
+
+# The harness's own checks (harness_checks.cu, run by test/cuda_emulation/harness.test.ts).
+set(MIXDIM_CHECKS_COPY ${CMAKE_CURRENT_BINARY_DIR}/rewritten/checks/harness_checks.cu.cc)
+add_custom_command(
+  OUTPUT ${MIXDIM_CHECKS_COPY}
+  COMMAND ${MIXDIM_NODE} ${MIXDIM_EMULATION_DIR}/rewrite_launches.mjs ${CMAKE_CURRENT_BINARY_DIR}/rewritten/checks
+          ${MIXDIM_EMULATION_DIR}/harness_checks.cu
+  DEPENDS ${MIXDIM_EMULATION_DIR}/harness_checks.cu ${MIXDIM_EMULATION_DIR}/rewrite_launches.mjs
+  VERBATIM)
+add_executable(emulation_checks ${MIXDIM_CHECKS_COPY} ${MIXDIM_EMULATION_DIR}/execution.cc ${MIXDIM_EMULATION_DIR}/runtime.cc)
+target_include_directories(emulation_checks BEFORE PRIVATE ${MIXDIM_EMULATION_DIR}/include)
+target_compile_options(emulation_checks PRIVATE -fexceptions -ffp-contract=off)
+if(MIXDIM_SANITIZE)
+  target_compile_options(emulation_checks PRIVATE -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined -O1 -g)
+  target_link_options(emulation_checks PRIVATE -fsanitize=address,undefined)
+endif()

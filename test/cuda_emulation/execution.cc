@@ -12,8 +12,9 @@
 
 #include <algorithm>
 #include <mutex>
-#include <random>
+#include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "mixdim_emu/execution.h"
@@ -124,6 +125,7 @@ std::mutex launch_mutex;  // one launch at a time: the block, `current` and the 
 struct LaunchBoundsProbe {
   int max_threads;
   const void* kernel;
+  const char* name;
 };
 bool probing = false;
 
@@ -271,8 +273,8 @@ void run_block(ThreadOrder& order) {
 
 // --- what device code calls ------------------------------------------------------------------
 
-void kernel_entry(int max_threads_per_block, const void* kernel) {
-  if (probing) throw LaunchBoundsProbe{max_threads_per_block, kernel};
+void kernel_entry(int max_threads_per_block, const void* kernel, const char* name) {
+  if (probing) throw LaunchBoundsProbe{max_threads_per_block, kernel, name};
 }
 
 void syncthreads(const char* file, int line) {
@@ -354,6 +356,17 @@ void* dynamic_shared() { return block.dynamic_shared; }
 
 namespace {
 
+// Appends "kernel threads-per-block" to MIXDIM_EMULATED_LAUNCH_LOG, once per pair and process.
+void log_launch(const char* kernel, uint64_t threads) {
+  static const char* path = getenv("MIXDIM_EMULATED_LAUNCH_LOG");
+  static std::set<std::pair<std::string, uint64_t>> logged;
+  if (path == nullptr || !logged.insert({kernel, threads}).second) return;
+  if (FILE* log = fopen(path, "a")) {
+    fprintf(log, "%s %llu\n", kernel, static_cast<unsigned long long>(threads));
+    fclose(log);
+  }
+}
+
 // The checks the hardware makes before a launch starts, in CUDA's terms.
 bool geometry_fits(const KernelCall& call, dim3 grid, dim3 block_dim, size_t dynamic_shared_bytes) {
   const std::string kernel = std::string("kernel ") + call.name + ": ";
@@ -373,7 +386,7 @@ bool geometry_fits(const KernelCall& call, dim3 grid, dim3 block_dim, size_t dyn
   }
   // The kernel's __launch_bounds__ and address, read by calling it once: kernel_entry() throws
   // before its body runs.
-  LaunchBoundsProbe probe{0, nullptr};
+  LaunchBoundsProbe probe{0, nullptr, nullptr};
   probing = true;
   try {
     call.invoke(call.context);
@@ -396,6 +409,7 @@ bool geometry_fits(const KernelCall& call, dim3 grid, dim3 block_dim, size_t dyn
                                                         " threads per block exceed its __launch_bounds__ of " + std::to_string(bound));
     return false;
   }
+  log_launch(probe.name, threads);
   return true;
 }
 
@@ -443,6 +457,7 @@ void launch(const KernelCall& call, dim3 grid, dim3 block_dim, size_t dynamic_sh
   block.dynamic_shared_bytes = dynamic_shared_bytes;
   block.dynamic_shared = malloc(dynamic_shared_bytes > 0 ? dynamic_shared_bytes : 1);
   block.failed = false;
+  poison_other_devices(true);
   for (unsigned int z = 0; z < grid.z && !block.failed; ++z) {
     for (unsigned int y = 0; y < grid.y && !block.failed; ++y) {
       for (unsigned int x = 0; x < grid.x && !block.failed; ++x) {
@@ -452,6 +467,7 @@ void launch(const KernelCall& call, dim3 grid, dim3 block_dim, size_t dynamic_sh
       }
     }
   }
+  poison_other_devices(false);
   if (block.failed) block.stacks_abandoned = true;
   free(block.dynamic_shared);
   block.dynamic_shared = nullptr;

@@ -8,7 +8,7 @@
 // and a #line directive names the original file, so compiler errors, sanitizer reports and
 // __FILE__/__LINE__ (which the barrier and shuffle reports print) point into cuda/. Three rewrites:
 //   kernel<<<grid, block, shared, stream>>>(args)  ->  ::mixdim_emu::Launch("kernel (file:line)", grid, block, shared, stream).run([&](auto... a) { kernel(a...); }, args)
-//   __global__ ... __launch_bounds__(N) name(...) {  ->  __global__ ... name(...) { ::mixdim_emu::kernel_entry(N, &name<its template parameters>);
+//   __global__ ... __launch_bounds__(N) name(...) {  ->  __global__ ... name(...) { ::mixdim_emu::kernel_entry(N, &name<its template parameters>, "name");
 //   __shared__ T name[A][B];                          ->  T (&name)[A][B] = ::mixdim_emu::shared<T[A][B]>("file:line");
 //   extern __shared__ T name[];                       ->  T* name = static_cast<T*>(::mixdim_emu::dynamic_shared());
 // A rewriter rather than a launch macro in cuda/: the sources stay plain CUDA that any CUDA
@@ -171,7 +171,7 @@ export function rewrite(text, file) {
     }
     if (code[i] === "{") {
       const self = `&${name}${templateArguments(code, match.index)}`;
-      edits.push([i + 1, i + 1, ` ::mixdim_emu::kernel_entry(${bound}, reinterpret_cast<const void*>(${self}));`]);
+      edits.push([i + 1, i + 1, ` ::mixdim_emu::kernel_entry(${bound}, reinterpret_cast<const void*>(${self}), "${name}");`]);
     }
   }
 

@@ -19,6 +19,10 @@
 #include <string>
 
 #include "runtime_state.h"
+
+#if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/asan_interface.h>
+#endif
 #include "cuda_runtime.h"
 
 namespace mixdim_emu {
@@ -159,6 +163,22 @@ void set_fault(const std::string& detail) {
   fprintf(stderr, "mixdim CUDA emulation: %s\n", detail.c_str());
   fail(cudaErrorLaunchFailure, detail);
   pending_fault = cudaErrorLaunchFailure;
+}
+
+void poison_other_devices(bool poisoned) {
+#if defined(__SANITIZE_ADDRESS__)
+  std::string problem;
+  if (device_count(&problem) <= 1) return;
+  std::lock_guard<std::mutex> lock(state_mutex);
+  for (const auto& [base, allocation] : allocations) {
+    if (allocation.device == current_device) continue;
+    void* data = reinterpret_cast<void*>(base);
+    if (poisoned) ASAN_POISON_MEMORY_REGION(data, allocation.bytes);
+    else ASAN_UNPOISON_MEMORY_REGION(data, allocation.bytes);
+  }
+#else
+  (void)poisoned;
+#endif
 }
 
 size_t dynamic_shared_limit(const void* kernel) {

@@ -24,4 +24,9 @@ void set_fault(const std::string& detail);
 // The dynamic shared memory cudaFuncSetAttribute allowed this kernel (48 KiB unless raised).
 size_t dynamic_shared_limit(const void* kernel);
 
+// Under AddressSanitizer, makes every allocation of devices other than the current one
+// unaddressable while a kernel runs (`poisoned` true) or addressable again (false): a kernel that
+// touches another device's memory, which a GPU without peer access faults on, is reported.
+void poison_other_devices(bool poisoned);
+
 }  // namespace mixdim_emu

@@ -222,7 +222,7 @@ describe("dense optimizer bindings", () => {
 });
 
 describe.runIf(backend().cudaDevices.length > 0)("dense optimizers on CUDA", () => {
-  it("match the CPU for SGD, Adam and clipping", () => {
+  it("match the CPU for SGD, Adam, Adagrad and clipping", () => {
     const random = rng(testSeed("dense optimizer cuda"));
     for (const n of [1, randomInt(random, 2, 5000), 1_000_003]) {
       const w0 = randomFloats(random, n, 2);
@@ -233,14 +233,17 @@ describe.runIf(backend().cudaDevices.length > 0)("dense optimizers on CUDA", () 
         const state: SgdState = {};
         const adamParam = on(w0);
         const moments = adamState(adamParam);
+        const adagradParam = on(w0);
+        const squares = adagradState(adagradParam);
         grads.forEach((g, k) => {
           sgdStep(sgdParam, on(g), state, { learningRate: 0.1, momentum: 0.9, weightDecay: 0.01 });
           // eps well above rounding, as in the reference test (nvcc fuses multiply-adds; the CPU build does not).
           adamStep(adamParam, on(g), moments, k + 1, { learningRate: 0.01, eps: 1e-3, weightDecay: 0.1, decoupled: k % 2 === 0 });
+          adagradStep(adagradParam, on(g), squares, { learningRate: 0.05, eps: 1e-3, weightDecay: 0.01 });
         });
         const clipped = grads.map(on);
         const total = clipGradNorm(clipped, 1);
-        return { total, arrays: [sgdParam, state.momentumBuffer!, adamParam, moments.m, moments.v, ...clipped].map((t) => t.toArray()) };
+        return { total, arrays: [sgdParam, state.momentumBuffer!, adamParam, moments.m, moments.v, adagradParam, squares.sum, ...clipped].map((t) => t.toArray()) };
       };
       const cpu = run("cpu");
       const cuda = run("cuda");

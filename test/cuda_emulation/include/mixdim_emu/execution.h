@@ -39,9 +39,11 @@ void launch(const KernelCall& call, dim3 grid, dim3 block, size_t dynamic_shared
 bool launchable_on_current_device(const char* kernel, const void* const* pointers, size_t count);
 
 // Every kernel's first statement (inserted by the launch rewriter): reports the kernel's
-// __launch_bounds__ (0 when it has none) and its address (which cudaFuncSetAttribute names it by)
-// to the launch, which checks them before any thread runs.
-void kernel_entry(int max_threads_per_block, const void* kernel);
+// __launch_bounds__ (0 when it has none), its address (which cudaFuncSetAttribute names it by) and
+// its name to the launch, which checks them before any thread runs. With MIXDIM_EMULATED_LAUNCH_LOG
+// set, each kernel name and block size launched is appended to that file once per process, for the
+// compile-time resource check (scripts/check-cuda-resources.mjs).
+void kernel_entry(int max_threads_per_block, const void* kernel, const char* name);
 
 // The block barrier: returns once every live thread of the block has reached the same barrier.
 void syncthreads(const char* file, int line);
