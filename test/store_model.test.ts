@@ -18,7 +18,7 @@ import { rng, testSeed } from "./support/random.js";
 const runs = Number(process.env.MIXDIM_STORE_MODEL_RUNS ?? 40);
 const maxCommands = 60;
 const candidateSets = [[1, 2, 4, 8], [2, 4, 8, 16], [3, 5, 16, 32]] as const;
-const devices: [string, Device][] = backend().cudaDevices.length > 0 ? [["CPU", "cpu"], ["CUDA", "cuda"]] : [["CPU", "cpu"]];
+const devices: [string, Device][] = backend().cudaDevices.length > 0 ? [["CPU", "cpu"], ["CUDA device", "cuda"]] : [["CPU", "cpu"]];
 
 /** The pair under test, and what the commands need to act on both. */
 interface Real {
