@@ -2,14 +2,15 @@
  * A user installs mixdim from the npm tarball on a machine with no compiler: the prebuilt binary,
  * the CUDA build (scripts/prebuild.mjs), must load, and the public API must work on the CPU. This
  * packs the package as `npm publish` would (prepack included), installs it into an empty project
- * with only node, npm and sh on PATH, and runs a lookup and a training step.
+ * with only node, npm and sh on PATH, runs a lookup and a training step, and reads the binary for
+ * the GPU code and the libraries it needs.
  *
  * It needs a current CUDA prebuild (`npm run prebuild`, which needs nvcc and takes minutes) and
  * skips without one, unless MIXDIM_EXPECT_PREBUILD=1 (set by .ci/run), where a missing or stale
  * prebuild fails it.
  */
 import { execFileSync, spawnSync } from "node:child_process";
-import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -39,6 +40,38 @@ function which(tool: string): string {
 function nvidiaDriverInstalled(): boolean {
   const ldconfig = spawnSync("sh", ["-c", "ldconfig -p || /sbin/ldconfig -p"], { encoding: "utf8" });
   return /\blibcuda\.so\.1\b/.test(ldconfig.stdout);
+}
+
+/**
+ * The GPU code in a binary's .nv_fatbin section, as "sass_75", "ptx_90" and so on, with how many
+ * fat binaries (one per .cu file) hold each. The section is a run of fat binaries, each a header
+ * (magic 0xBA55ED50, u16 header size at 6, u64 payload size at 8) then entries (u16 kind at 0:
+ * 1 PTX, 2 SASS; u32 entry header size at 4; u64 payload size at 8; u32 architecture at 28).
+ */
+function fatBinaryContents(file: string): Map<string, number> {
+  const sections = execFileSync("readelf", ["-S", "-W", file], { encoding: "utf8" });
+  const match = /\.nv_fatbin\s+\S+\s+[0-9a-f]+\s+([0-9a-f]+)\s+([0-9a-f]+)/.exec(sections);
+  if (match === null) return new Map();
+  const bytes = readFileSync(file);
+  const contents = new Map<string, number>();
+  let offset = parseInt(match[1]!, 16);
+  const end = offset + parseInt(match[2]!, 16);
+  while (offset + 16 <= end) {
+    if (bytes.readUInt32LE(offset) !== 0xba55ed50) {
+      offset += 8; // fat binaries are 8-byte aligned; padding lies between them
+      continue;
+    }
+    let entry = offset + bytes.readUInt16LE(offset + 6);
+    const entriesEnd = entry + Number(bytes.readBigUInt64LE(offset + 8));
+    while (entry < entriesEnd) {
+      const kind = bytes.readUInt16LE(entry) === 1 ? "ptx" : bytes.readUInt16LE(entry) === 2 ? "sass" : "other";
+      const name = `${kind}_${bytes.readUInt32LE(entry + 28)}`;
+      contents.set(name, (contents.get(name) ?? 0) + 1);
+      entry += bytes.readUInt32LE(entry + 4) + Number(bytes.readBigUInt64LE(entry + 8));
+    }
+    offset = entriesEnd;
+  }
+  return contents;
 }
 
 interface PackedFile {
@@ -115,6 +148,11 @@ it.runIf(prebuildCurrent || prebuildRequired)(
     }
     expect(result.lookedUp).toEqual([3, 4, 5, 6, 1, 2, 0, 0]);
     expect(result.trained).toEqual([0, 1, 0, 0, 2, 3.5, 4.5, 5]);
+
+    // SASS for sm_75 through sm_90 and compute_90 PTX, in every .cu file's fat binary alike.
+    const gpuCode = fatBinaryContents(result.binary);
+    expect([...gpuCode.keys()].sort()).toEqual(["ptx_90", "sass_75", "sass_80", "sass_86", "sass_89", "sass_90"]);
+    expect(new Set(gpuCode.values()).size).toBe(1);
 
     // The shipped binary needs no CUDA library: cudart is inside it.
     const needed = execFileSync("readelf", ["-d", result.binary], { encoding: "utf8" });
