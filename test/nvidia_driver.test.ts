@@ -11,11 +11,11 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it, vi } from "vitest";
 import { backend, resolveDevice } from "../ts/backend.js";
+import { nvidiaDriverInstalled } from "./support/nvidia_driver_installed.js";
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const cudaCompiled = backend().cudaCompiled;
 const compiler = spawnSync("sh", ["-c", "command -v cc"], { encoding: "utf8" }).stdout.trim();
-const driverInstalled = /\blibcuda\.so\.1\b/.test(spawnSync("sh", ["-c", "ldconfig -p || /sbin/ldconfig -p"], { encoding: "utf8" }).stdout);
 
 const work = mkdtempSync(path.join(tmpdir(), "mixdim-driver-"));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
@@ -54,7 +54,7 @@ function reasonWithDriver(cudaVersion: number, cuInitResult: number): string {
 }
 
 describe.runIf(cudaCompiled)("a CUDA build with no usable GPU says why", () => {
-  it.runIf(!driverInstalled)("with no NVIDIA driver installed, says there is none", () => {
+  it.runIf(!nvidiaDriverInstalled())("with no NVIDIA driver installed, says there is none", () => {
     expect(backend().cudaUnavailableReason).toBe("no NVIDIA driver found (libcuda.so.1 could not be loaded)");
   });
 

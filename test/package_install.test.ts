@@ -15,6 +15,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, expect, it } from "vitest";
+import { nvidiaDriverInstalled } from "./support/nvidia_driver_installed.js";
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 // The CUDA prebuild is the one under test, whatever the caller's environment asks for.
@@ -34,12 +35,6 @@ afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 function which(tool: string): string {
   return execFileSync("sh", ["-c", `command -v ${tool}`], { encoding: "utf8" }).trim();
-}
-
-/** Whether this machine has an NVIDIA driver for the addon to find (its user-space library). */
-function nvidiaDriverInstalled(): boolean {
-  const ldconfig = spawnSync("sh", ["-c", "ldconfig -p || /sbin/ldconfig -p"], { encoding: "utf8" });
-  return /\blibcuda\.so\.1\b/.test(ldconfig.stdout);
 }
 
 /**
