@@ -1,12 +1,13 @@
 // The CUDA runtime behind cuda/device_runtime.h. cudart is linked statically, so on a machine with
-// no driver or no GPU the addon still loads: cudaGetDeviceCount then returns an error, which
-// devices() reports as the reason instead of failing.
+// no driver or no GPU the addon still loads: devices() then reports why there are none, asking the
+// driver first (nvidia_driver.cu) and cudart after, instead of failing.
 #include <cuda_runtime.h>
 
 #include <string>
 
 #include "cuda_check.cuh"
 #include "device_runtime.h"
+#include "nvidia_driver.h"
 
 namespace mixdim {
 namespace cuda {
@@ -23,6 +24,11 @@ bool compiled_in() { return true; }
 void make_current(int device) { check(cudaSetDevice(device), "cudaSetDevice"); }
 
 std::vector<DeviceInfo> devices(std::string* reason) {
+  const std::string& driver_problem = nvidia_driver_problem();
+  if (!driver_problem.empty()) {
+    *reason = driver_problem;
+    return {};
+  }
   int count = 0;
   const cudaError_t status = cudaGetDeviceCount(&count);
   if (status != cudaSuccess) {

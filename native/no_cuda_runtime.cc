@@ -8,7 +8,7 @@ namespace cuda {
 
 namespace {
 constexpr const char* kNotCompiled =
-    "mixdim was built without CUDA (rebuild with `npm run build:cuda` where nvcc is installed)";
+    "this mixdim binary was built without CUDA (rebuild with `npm run build:cuda` where nvcc is installed)";
 }
 
 bool compiled_in() { return false; }

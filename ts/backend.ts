@@ -32,7 +32,11 @@ export interface BackendInfo {
   /** Whether this binary was built with the CUDA kernels. */
   cudaCompiled: boolean;
   cudaDevices: CudaDeviceInfo[];
-  /** Why no CUDA device can be used, when none can. */
+  /**
+   * Why no CUDA device can be used, when none can: "no NVIDIA driver found …", a driver too old for
+   * the CUDA mixdim was built with (the versions found and needed, and how to build from source),
+   * "no CUDA device visible …", or that this binary was built without CUDA.
+   */
   cudaUnavailableReason?: string;
 }
 
@@ -72,7 +76,7 @@ export function resolveDevice(option: DeviceOption = "cpu", argument = "device")
   if (option === "cuda") throw new Error(`${argument} "cuda" is not available: ${reason}`);
   if (!autoFallbackReported) {
     autoFallbackReported = true;
-    process.emitWarning(`mixdim: device "auto" runs on the CPU because ${reason}`, "MixdimDeviceWarning");
+    process.emitWarning(`mixdim: ${reason}; running on the CPU (device "auto")`, "MixdimDeviceWarning");
   }
   return "cpu";
 }
