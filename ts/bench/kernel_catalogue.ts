@@ -73,5 +73,6 @@ export const untimed: Readonly<UntimedKernels> = {
     gemmCpuBackend: "reports which CPU GEMM runs",
     setGemmCpuBackend: "chooses the CPU GEMM (configuration)",
     sparseCsrCheck: "CSR validation, once per graph when it is built",
+    sanitizerReports: "a count the sanitizer build's tests read (no kernel)",
   },
 };
