@@ -10,6 +10,8 @@ find_program(MIXDIM_NODE node REQUIRED)
 set(MIXDIM_EMULATION_DIR ${CMAKE_CURRENT_SOURCE_DIR}/test/cuda_emulation)
 set(MIXDIM_REWRITTEN_DIR ${CMAKE_CURRENT_BINARY_DIR}/rewritten/cuda)
 file(GLOB MIXDIM_CUDA_FILES CONFIGURE_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/cuda/*.cu ${CMAKE_CURRENT_SOURCE_DIR}/cuda/*.cuh)
+# The driver check opens libcuda, which the emulated devices do not need: nvidia_driver.cc stands in.
+list(FILTER MIXDIM_CUDA_FILES EXCLUDE REGEX "/nvidia_driver\\.cu$")
 set(MIXDIM_REWRITTEN_SOURCES)
 set(MIXDIM_REWRITTEN_FILES)
 foreach(file ${MIXDIM_CUDA_FILES})
@@ -31,7 +33,8 @@ add_custom_command(
   COMMENT "mixdim: rewriting CUDA launches for the emulated build"
   VERBATIM)
 
-target_sources(${PROJECT_NAME} PRIVATE ${MIXDIM_REWRITTEN_SOURCES} ${MIXDIM_EMULATION_DIR}/execution.cc ${MIXDIM_EMULATION_DIR}/runtime.cc)
+target_sources(${PROJECT_NAME} PRIVATE ${MIXDIM_REWRITTEN_SOURCES} ${MIXDIM_EMULATION_DIR}/execution.cc ${MIXDIM_EMULATION_DIR}/runtime.cc
+               ${MIXDIM_EMULATION_DIR}/nvidia_driver.cc)
 # The emulated kernels replace the build's "CUDA not compiled in" stubs.
 get_target_property(MIXDIM_ALL_SOURCES ${PROJECT_NAME} SOURCES)
 list(FILTER MIXDIM_ALL_SOURCES EXCLUDE REGEX "no_cuda_runtime\\.cc$")
@@ -40,6 +43,9 @@ set_property(TARGET ${PROJECT_NAME} PROPERTY SOURCES ${MIXDIM_ALL_SOURCES})
 # by relative name (the copies' own folder holds the rewritten .cuh files, found first).
 target_include_directories(${PROJECT_NAME} BEFORE PRIVATE ${MIXDIM_EMULATION_DIR}/include ${CMAKE_CURRENT_SOURCE_DIR}/cuda)
 target_compile_definitions(${PROJECT_NAME} PRIVATE MIXDIM_CUDA_EMULATION)
+# GNU C++17: the shuffle macros drop the comma before an absent width with `, ##__VA_ARGS__`, which
+# ISO mode (the shipped build's) keeps.
+set_property(TARGET ${PROJECT_NAME} PROPERTY CXX_EXTENSIONS ON)
 message(STATUS "mixdim: building the emulated CUDA kernels (test/cuda_emulation)")
 
 # The harness's own checks (harness_checks.cu, run by test/cuda_emulation/harness.test.ts).
