@@ -79,7 +79,7 @@ sanitized() {  # sanitized TOOL
     --testNamePattern "losses on CUDA|looks up the same padded rows" >"$out/$1.log" 2>&1
 }
 bench() {
-  timeout 300 node dist/bench/main.js >"$out/bench.log" 2>&1 || return 1
+  timeout 240 node dist/bench/main.js >"$out/bench.log" 2>&1 || return 1
   mkdir -p "$out/bench" && cp bench/results/*.json bench/results/*.md "$out/bench/"
 }
 
