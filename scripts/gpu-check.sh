@@ -11,7 +11,7 @@
 #
 # Preparing it, on a machine with node and network (after npm ci):
 #   scripts/gpu-check.sh --pack    writes .gpu-kit/ (ignored by git): this node binary and the
-#                                  node_modules and dist/ the check needs, xz-compressed (~50 MB)
+#                                  node_modules and dist/ the check needs, xz-compressed (~40 MB)
 # and bring the repository with .gpu-kit/ to the GPU machine; the check unpacks what is missing there.
 set -uo pipefail
 cd "$(dirname "$0")/.."
