@@ -11,7 +11,7 @@
 #
 # Preparing it, on a machine with node and network (after npm ci):
 #   scripts/gpu-check.sh --pack    writes .gpu-kit/ (ignored by git): this node binary and the
-#                                  node_modules and dist/ the check needs, xz-compressed (~50 MB)
+#                                  node_modules and dist/ the check needs, xz-compressed (~40 MB)
 # and bring the repository with .gpu-kit/ to the GPU machine; the check unpacks what is missing there.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -79,7 +79,7 @@ sanitized() {  # sanitized TOOL
     --testNamePattern "losses on CUDA|looks up the same padded rows" >"$out/$1.log" 2>&1
 }
 bench() {
-  timeout 300 node dist/bench/main.js >"$out/bench.log" 2>&1 || return 1
+  timeout 240 node dist/bench/main.js >"$out/bench.log" 2>&1 || return 1
   mkdir -p "$out/bench" && cp bench/results/*.json bench/results/*.md "$out/bench/"
 }
 
