@@ -33,13 +33,15 @@ function checkRun(run: unknown, argument: string): asserts run is ReportRun {
     if (!isObject(event)) throw new TypeError(`${argument}.history[${i}] must be an event object, got ${describe(event)}`);
   });
   if (run.frequencies !== undefined) checkFrequencies(run.frequencies, tables, `${argument}.frequencies`);
-  if (run.metrics !== undefined) {
-    if (!isObject(run.metrics)) throw new TypeError(`${argument}.metrics must be an object, got ${describe(run.metrics)}`);
-    for (const [name, value] of Object.entries(run.metrics)) {
-      if (typeof value !== "number") throw new TypeError(`${argument}.metrics.${name} must be a number, got ${describe(value)}`);
+  for (const key of ["metrics", "searchMetrics"] as const) {
+    const metrics = run[key];
+    if (metrics === undefined) continue;
+    if (!isObject(metrics)) throw new TypeError(`${argument}.${key} must be an object, got ${describe(metrics)}`);
+    for (const [name, value] of Object.entries(metrics)) {
+      if (typeof value !== "number") throw new TypeError(`${argument}.${key}.${name} must be a number, got ${describe(value)}`);
     }
   }
-  for (const key of ["bytes", "ratio"] as const) {
+  for (const key of ["bytes", "ratio", "peakSearchBytes"] as const) {
     if (run[key] !== undefined) numberInRange(run[key], `${argument}.${key}`, 0, Number.MAX_SAFE_INTEGER);
   }
 }

@@ -17,10 +17,14 @@ export interface ReportRun {
    * size-vs-frequency chart is left out for that run).
    */
   frequencies?: Record<string, ArrayLike<number>>;
-  /** The run's own evaluation, shown in the summary table (e.g. SearchResult.metrics). */
+  /** The plan's evaluation, shown in the summary table (e.g. SearchResult.metrics). */
   metrics?: Record<string, number>;
+  /** The search's own figures (SearchResult.searchMetrics), shown as "search: name" rows. */
+  searchMetrics?: Record<string, number>;
   /** Embedding bytes of the plan; default planBytes(plan). */
   bytes?: number;
+  /** Embedding bytes held at the search's peak (SearchResult.peakSearchBytes). */
+  peakSearchBytes?: number;
   /** bytes over every id at the largest candidate; default planRatio(plan). */
   ratio?: number;
 }
