@@ -19,7 +19,31 @@ export function checkReportInput(input: unknown, argument = "input"): ReportInpu
   }
   if (!Array.isArray(input.runs)) throw new TypeError(`${argument}.runs must be an array of runs, got ${describe(input.runs)}`);
   input.runs.forEach((run, i) => checkRun(run, `${argument}.runs[${i}]`));
+  if (input.frontier !== undefined) checkFrontier(input.frontier, `${argument}.frontier`);
   return input as unknown as ReportInput;
+}
+
+/** What the frontier chart reads: budgets of points, each with a label, bytes and metrics of { mean, std }. */
+function checkFrontier(frontier: unknown, argument: string): void {
+  if (!isObject(frontier)) throw new TypeError(`${argument} must be what runFrontier returned, got ${describe(frontier)}`);
+  if (!Array.isArray(frontier.seeds)) throw new TypeError(`${argument}.seeds must be an array, got ${describe(frontier.seeds)}`);
+  if (!Array.isArray(frontier.metricNames)) throw new TypeError(`${argument}.metricNames must be an array, got ${describe(frontier.metricNames)}`);
+  if (!Array.isArray(frontier.budgets)) throw new TypeError(`${argument}.budgets must be an array, got ${describe(frontier.budgets)}`);
+  frontier.budgets.forEach((budget: unknown, b) => {
+    const at = `${argument}.budgets[${b}]`;
+    if (!isObject(budget) || !Array.isArray(budget.points)) throw new TypeError(`${at}.points must be an array, got ${describe(budget)}`);
+    budget.points.forEach((point: unknown, p) => {
+      const here = `${at}.points[${p}]`;
+      if (!isObject(point) || typeof point.label !== "string") throw new TypeError(`${here}.label must be a string`);
+      numberInRange(point.bytes, `${here}.bytes`, 0, Number.MAX_SAFE_INTEGER);
+      if (!isObject(point.metrics)) throw new TypeError(`${here}.metrics must be an object, got ${describe(point.metrics)}`);
+      for (const [name, value] of Object.entries(point.metrics)) {
+        if (!isObject(value) || typeof value.mean !== "number" || typeof value.std !== "number") {
+          throw new TypeError(`${here}.metrics.${name} must be { mean, std }, got ${describe(value)}`);
+        }
+      }
+    });
+  });
 }
 
 function checkRun(run: unknown, argument: string): asserts run is ReportRun {

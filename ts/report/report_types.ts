@@ -3,6 +3,7 @@
  * (optionally) each id's frequency, so that runs of different methods can be set side by side.
  */
 import type { SizePlan } from "../plan/size_plan.js";
+import type { FrontierResult } from "../search/frontier.js";
 import type { SearchEvent, SearchMethod } from "../search/search_types.js";
 
 export interface ReportRun {
@@ -35,4 +36,6 @@ export interface ReportInput {
   /** A paragraph under the heading: the data, the settings, anything a reader needs to know. */
   description?: string;
   runs: readonly ReportRun[];
+  /** The accuracy–memory frontier (runFrontier): charted as each metric against bytes. */
+  frontier?: FrontierResult;
 }
