@@ -14,13 +14,15 @@ export function frontierTable(frontier: FrontierResult): string {
     bytes: formatBytes(budget.budgetBytes),
     ...Object.fromEntries(labels.map((label) => {
       const figure = budget.points.find((p) => p.label === label)?.metrics[name];
-      return [label, figure === undefined ? undefined : `${figure.mean.toFixed(4)} ± ${figure.std.toFixed(4)}`];
+      // One seed has no spread to show.
+      return [label, figure === undefined ? undefined
+        : frontier.seeds.length === 1 ? figure.mean.toFixed(4) : `${figure.mean.toFixed(4)} ± ${figure.std.toFixed(4)}`];
     })),
     "beats FIXED": budget.beatsFixed.length === 0 ? "none" : budget.beatsFixed.join(", "),
   }));
   const seeds = frontier.seeds.length;
   return [
-    `${name} (${higherIsBetter ? "higher" : "lower"} is better), mean ± std over ${seeds} seed${seeds === 1 ? "" : "s"}; ` +
+    `${name} (${higherIsBetter ? "higher" : "lower"} is better), ${seeds === 1 ? "one seed" : `mean ± std over ${seeds} seeds`}; ` +
     `"beats FIXED": mean − std above FIXED's mean + std${seeds === 1 ? " (one seed: no spread, any difference counts)" : ""}`,
     "",
     formatTable(rows),
