@@ -3,8 +3,10 @@
  * so that an unknown key, a key it does not read for the task, and a value of the wrong type or
  * range are errors that name the setting and show the value given.
  */
+import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { generateSynthetic } from "mixdim";
+import { methodSettingsMarkdown } from "../../ts/cli/search_command.js";
 import { search } from "../../ts/search/search.js";
 import { searchMethods, settingsOf } from "../../ts/search/search_methods.js";
 import { checkSettings, settingsHelp } from "../../ts/search/setting_table.js";
@@ -71,5 +73,11 @@ describe("settings tables", () => {
     const lines = settingsHelp(settingsOf(searchMethods.esapn!));
     expect(lines).toContain("  batchSize           samples per batch (batch norm needs two) (integer in [2, 16777216]; default 500)");
     expect(lines.some((line) => line.includes("order") && line.includes(`"time" | "shuffle"; default "time"`))).toBe(true);
+  });
+
+  it("the README's settings tables are the methods' tables", () => {
+    const readme = readFileSync(new URL("../../README.md", import.meta.url), "utf8");
+    const section = /<!-- settings:begin[^>]*-->\n([\s\S]*?)\n<!-- settings:end -->/.exec(readme)?.[1];
+    expect(section, "README.md's settings section").toBe(methodSettingsMarkdown());
   });
 });

@@ -11,7 +11,7 @@ import { Command, Option } from "commander";
 import { writeReport } from "../report/report.js";
 import { reportRun } from "../report/report_run.js";
 import { searchMethods, settingsOf } from "../search/search_methods.js";
-import { settingsHelp } from "../search/setting_table.js";
+import { settingsHelp, settingsMarkdown } from "../search/setting_table.js";
 import type { Budget } from "../search/search_types.js";
 import { UsageError } from "./cli_errors.js";
 import { dataSpec, loadData } from "./data_source.js";
@@ -57,6 +57,12 @@ export function registerSearch(program: Command): void {
     .option("--resume", "continue the run saved in the checkpoint");
   addOutputOptions(command).action((flags: SearchFlags) => searchAction(flags));
   command.addHelpText("after", () => `\nSettings (--set name=value), per method; any other name is an error:\n${methodSettingsHelp()}`);
+}
+
+/** Each method's settings table (setting_table.ts), as the README shows it (a test keeps the two the same). */
+export function methodSettingsMarkdown(): string {
+  return Object.entries(searchMethods).map(([name, method]) =>
+    `**${name}** (tasks: ${method!.tasks.join(", ")})\n\n${settingsMarkdown(settingsOf(method!))}`).join("\n\n");
 }
 
 /** Each method's settings table (setting_table.ts), as --help shows it. */
