@@ -1,6 +1,7 @@
 /**
  * ESAPN's settings (search()'s `settings`), with the reference's values as defaults
- * (methods.md B §1–3). Keys other methods use are ignored here.
+ * (methods.md B §1–3): the table search() checks them against (an unknown key is an error there),
+ * and esapnSettings(), which reads them for runEsapnStream, called with or without search().
  */
 import { integerInRange, numberInRange, oneOf } from "../../arguments.js";
 import type { SettingSpec } from "../setting_table.js";
