@@ -28,6 +28,7 @@ import { writeReport } from "../report/report.js";
 import { screenshotReport } from "../report/report_screenshot.js";
 import { findChromium } from "../report/chromium.js";
 import { beatingFixed, defaultFrontierBudgets, runFrontier, type FrontierResult, type FrontierVariant } from "../search/frontier.js";
+import { planTables } from "../search/plan_evaluation.js";
 import type { SearchMethod, SearchTask } from "../search/search_types.js";
 import { datasetAvailable, loadDataset, type DatasetName, type Protocol } from "./e2e/datasets.js";
 import { frontierMarkdown, type MeasuredFrontier } from "./frontier_markdown.js";
@@ -123,7 +124,7 @@ for (const frontierCase of rewriteOnly ? [] : frontierCases) {
   measured[frontierCase.id] = {
     ...withEarlierPoints(frontier, measured[frontierCase.id]), id: frontierCase.id, dataset: frontierCase.dataset, protocol: frontierCase.protocol,
     date: new Date().toISOString().slice(0, 10), seconds: (performance.now() - started) / 1000,
-    rows: data.users.length, ids: data.numUsers + data.numItems,
+    rows: data.users.length, ids: Object.values(planTables(data, frontierCase.task)).reduce((n, rows) => n + rows, 0),
     settings: { ...measured[frontierCase.id]?.settings, ...Object.fromEntries(variants.map((v) => [v.method, v.settings ?? {}])) },
   };
   writeFileSync(jsonFile, `${JSON.stringify(measured, null, 1)}\n`);

@@ -41,6 +41,8 @@ function protocolSection(f: MeasuredFrontier): string[] {
       }).join(" | ") + ` | ${b.beatsFixed.length === 0 ? "none" : b.beatsFixed.join(", ")} |`),
     ...f.budgets.flatMap((b) => b.skipped.map((s) => `\nAt ${fraction(b.ratio)}, ${s.label} was left out: ${s.reason}.`)),
     "",
+    `![${f.id}: each metric against bytes](frontier-${f.id}.png) ([the report](frontier-${f.id}.html))`,
+    "",
   ];
 }
 
