@@ -10,6 +10,7 @@ import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
 
+import { parseBudgets } from "../../ts/cli/frontier_command.js";
 import type { FrontierResult } from "../../ts/search/frontier.js";
 
 const run = promisify(execFile);
@@ -42,6 +43,11 @@ describe("mixdim frontier", () => {
     expect(html).toContain(`data-chart="frontier-testaccuracy"`);
     expect(html).toContain(`data-chart="frontier-testloss"`);
   }, 120_000);
+
+  it("reads --budgets as fractions, 1/64 or 0.25, and refuses anything outside (0, 1]", () => {
+    expect(parseBudgets("1/64, 1/2,0.25,1")).toEqual([1 / 64, 0.5, 0.25, 1]);
+    for (const bad of ["0", "3/2", "x", "1/0", ""]) expect(() => parseBudgets(bad), bad).toThrow(/budgets are fractions in \(0, 1\]/);
+  });
 
   it("a setting FIXED does not read is an error naming it", async () => {
     await expect(run(process.execPath, [cli, "frontier", "--limit", "500", "--methods", "mde", "--set", "batchSize=3"], { cwd: repo }))

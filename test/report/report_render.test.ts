@@ -95,6 +95,20 @@ describe("the pieces", () => {
     ]);
     expect(rows[0]![1]).toMatch(/<span class="swatch" style="background:#[0-9A-F]{6}"><\/span>A$/);
   });
+
+  it("puts the search's peak bytes and its own figures after the plan's, as \"search: …\" rows", () => {
+    const plan = { candidates: [2, 4], tables: { users: Int32Array.of(2, 4) } };
+    const runs: ReportRun[] = [
+      { label: "A", method: "esapn", plan, history: [], metrics: { testAccuracy: 0.7 }, searchMetrics: { testAccuracy: 0.72 }, peakSearchBytes: 2048 },
+      { label: "B", method: "fixed", plan, history: [], metrics: { testAccuracy: 0.69 } },
+    ];
+    const rows = [...runSummaryTable(runs).matchAll(/<tr>(.*?)<\/tr>/g)].map((row) => [...row[1]!.matchAll(/<t[hd]>(.*?)<\/t[hd]>/g)].map((c) => c[1]));
+    expect(rows.slice(4)).toEqual([
+      ["testAccuracy", "0.7000", "0.6900"],
+      ["peak search bytes", "2.00 KiB", "–"],
+      ["search: testAccuracy", "0.7200", "–"],
+    ]);
+  });
 });
 
 describe("renderReport", () => {
