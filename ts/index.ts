@@ -220,9 +220,22 @@ export {
   type CtrTrainOptions,
 } from "./models/ctr_training.js";
 export { search } from "./search/search.js";
+export {
+  runFrontier as frontier,
+  defaultFrontierBudgets,
+  type FrontierBudget,
+  type FrontierOptions,
+  type FrontierPoint,
+  type FrontierProgress,
+  type FrontierResult,
+  type FrontierVariant,
+  type SeedSpread,
+} from "./search/frontier.js";
 export { constrainPlanToBudget, resolveBudget } from "./search/budget.js";
 export type {
   Budget,
+  PlanEvaluationContext,
+  PlanEvaluator,
   SearchCheckpointing,
   SearchData,
   SearchEvent,

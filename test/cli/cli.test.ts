@@ -48,14 +48,13 @@ const scratch = () => mkdtempSync(path.join(tmpdir(), "mixdim-cli-"));
 const noStack = (text: string) => expect(text).not.toMatch(/^\s+at /m);
 
 describe("mixdim on the synthetic default", () => {
-  it("demo runs with no --data and ends with a summary table of FIXED and a budgeted run", () => {
+  it("demo runs with no --data and ends with a small frontier: FIXED, MDE, DARTS and ESAPN at three budgets", () => {
     const run = mixdim(["demo"]);
     expect(run.code, run.stderr).toBe(0);
-    expect(run.stdout).toMatch(/^run\s+task\s+bytes\s+ratio\s+budget\s+testAccuracy/m);
-    expect(run.stdout).toMatch(/^fixed\s+binary/m);
-    expect(run.stdout).toMatch(/^(fixed|esapn) @ 0\.25\s+binary/m);
+    expect(run.stdout).toMatch(/^budget\s+bytes\s+FIXED\s+MDE\s+DARTS\s+ESAPN\s+beats FIXED$/m);
+    for (const budget of ["1/32", "1/8", "1/2"]) expect(run.stdout).toMatch(new RegExp(`^${budget}\\s+[\\d.]+ KiB(\\s+0\\.\\d{4}){4}\\s`, "m"));
     expect(run.stderr).toContain("synthetic default");
-  });
+  }, 120_000);
 
   it("search --json prints one JSON document whose plan is within a ratio budget", () => {
     const run = mixdim(["search", "--method", "fixed", "--budget", "0.5", "--json"]);

@@ -14,7 +14,7 @@ import type { Browser, Page } from "puppeteer-core";
 import { writeReport } from "mixdim";
 import { findChromium, launchChromium } from "../../ts/report/chromium.js";
 import { screenshotReport } from "../../ts/report/report_screenshot.js";
-import { handMadeRun } from "./report_fixtures.js";
+import { handMadeFrontier, handMadeRun } from "./report_fixtures.js";
 
 const chromium = findChromium();
 const skipReason = chromium === undefined ? " (skipped: no Chromium on PATH; apt-get install chromium, or set MIXDIM_CHROMIUM)" : "";
@@ -22,7 +22,7 @@ const skipReason = chromium === undefined ? " (skipped: no Chromium on PATH; apt
 if (chromium === undefined) console.warn(`report_browser.test.ts${skipReason}`);
 const work = mkdtempSync(path.join(tmpdir(), "mixdim-report-browser-"));
 const reportFile = path.join(work, "report.html");
-const charts = ["size-frequency-0", "size-frequency-1", "history-accuracy", "history-loss", "history-bytes",
+const charts = ["frontier-testaccuracy", "frontier-testloss", "size-frequency-0", "size-frequency-1", "history-accuracy", "history-loss", "history-bytes",
                 "size-histogram-0", "size-histogram-1"];
 
 interface ChartOnScreen {
@@ -46,6 +46,7 @@ describe.skipIf(chromium === undefined)(`the report in headless Chromium${skipRe
       title: `Report <test> & "quotes"`,
       description: "Hand-made runs with every chart.",
       runs: [handMadeRun("ESAPN"), handMadeRun(`<img src=x onerror=alert(1)>`, { scale: 4 }), handMadeRun("third", { events: 1 })],
+      frontier: handMadeFrontier(),
     });
     browser = await launchChromium();
     page = await browser.newPage();
@@ -89,6 +90,13 @@ describe.skipIf(chromium === undefined)(`the report in headless Chromium${skipRe
       expect(chart.tickLabels, chart.id).toBeGreaterThanOrEqual(4);
       expect(chart.legendEntries, chart.id).toBe(3);
     }
+  });
+
+  it("draws the frontier's error bars as visible vertical strokes", async () => {
+    const bars = await page.evaluate(() => [...document.querySelectorAll("[data-chart='frontier-testaccuracy'] .error-bars")]
+      .map((path) => { const box = path.getBoundingClientRect(); return [box.width, box.height]; }));
+    expect(bars).toHaveLength(3);
+    for (const [, height] of bars) expect(height!).toBeGreaterThan(2);
   });
 
   it("draws the medians as a visible line through the dots", async () => {

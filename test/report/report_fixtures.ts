@@ -2,7 +2,8 @@
  * Report runs made by hand, with every chart's inputs: power-law frequencies, sizes that grow
  * with frequency, and a history of two phases whose loss and accuracy have gaps.
  */
-import type { SearchEvent } from "../../ts/search/search_types.js";
+import type { FrontierResult } from "../../ts/search/frontier.js";
+import type { SearchEvent, SearchMethod } from "../../ts/search/search_types.js";
 import type { ReportRun } from "../../ts/report/report_types.js";
 
 const candidates = [2, 4, 8, 16, 64, 128];
@@ -36,4 +37,24 @@ export function handMadeRun(label: string, options: { users?: number; items?: nu
     frequencies: { users: u.frequencies, items: i.frequencies },
     metrics: { testAccuracy: 0.7, testLoss: 0.19 },
   };
+}
+
+/** A frontier made by hand: three lines over three budgets, FIXED's with no spread at the smallest. */
+export function handMadeFrontier(labels: readonly string[] = ["FIXED", "ESAPN", "MDE"]): FrontierResult {
+  const budgets = [1 / 32, 1 / 8, 1 / 2].map((ratio, b) => ({
+    ratio,
+    budgetBytes: ratio * 1000 * 128 * 4,
+    points: labels.map((label, i) => {
+      const mean = 0.6 + 0.03 * b + 0.01 * i;
+      const std = label === "FIXED" && b === 0 ? 0 : 0.004 * (i + 1);
+      return { label, method: (i === 0 ? "fixed" : "mde") as SearchMethod, bytes: ratio * 1000 * 128 * 4 * (1 - 0.05 * i),
+               peakSearchBytes: 1000 * 128 * 4,
+               metrics: { testAccuracy: { mean, std, values: [mean - std, mean + std] },
+                          testLoss: { mean: 0.7 - mean / 2, std, values: [] } } };
+    }),
+    beatsFixed: [],
+    skipped: [],
+  }));
+  return { task: "binary", primary: { name: "testAccuracy", higherIsBetter: true }, metricNames: ["testAccuracy", "testLoss"],
+           seeds: [1, 2], budgets };
 }

@@ -9,7 +9,7 @@ import { describe, expect, it } from "vitest";
 
 import { renderReport, writeReport, type ReportRun } from "mixdim";
 import { escapeHtml } from "../../ts/report/html_escape.js";
-import { byteUnit, historySegments, phaseRanges } from "../../ts/report/history_charts.js";
+import { byteUnit, historySegments, phaseRanges, smoothedSegments, smoothingSpan } from "../../ts/report/history_charts.js";
 import { runSummaryTable } from "../../ts/report/run_summary_table.js";
 import { dotsPerRun } from "../../ts/report/size_frequency_chart.js";
 import { sizeCounts } from "../../ts/report/size_histogram_chart.js";
@@ -40,6 +40,21 @@ describe("the pieces", () => {
     expect(historySegments(history, "loss")).toEqual([[[0, 1]], [[2, 0.5]], [[4, 0.25], [5, 0.2]]]);
     // Every third event and the last: 0, 3 (no loss) and 5.
     expect(historySegments(history, "loss", 2)).toEqual([[[0, 1]], [[5, 0.2]]]);
+  });
+
+  it("smooths a line by an exponential moving average that restarts at each break", () => {
+    // span 3: α = 1/2. [1, 0, 1] → 1, 0.5, 0.75; a new segment starts again from its first value.
+    expect(smoothedSegments([[[0, 1], [1, 0], [2, 1]], [[5, 4], [6, 0]]], 3)).toEqual([[[0, 1], [1, 0.5], [2, 0.75]], [[5, 4], [6, 2]]]);
+    expect(smoothedSegments([[[0, 1], [1, 3]]], 1)).toEqual([[[0, 1], [1, 3]]]);
+    expect([smoothingSpan(10), smoothingSpan(400), smoothingSpan(5000)]).toEqual([1, 20, 50]);
+  });
+
+  it("draws accuracy and loss smoothed over the raw series, drawn faint, and bytes as they are", () => {
+    const html = renderReport({ title: "t", runs: [handMadeRun("A")] });
+    const loss = chart(html, "history-loss");
+    expect(count(loss, /class="raw"/g)).toBe(1);
+    expect(loss).toMatch(/exponential moving average \(span A \d+ events\)/);
+    expect(count(chart(html, "history-bytes"), /class="raw"/g)).toBe(0);
   });
 
   it("draws a loss falling over more than two decades on a log scale, and a small one on a linear scale", () => {
@@ -79,6 +94,20 @@ describe("the pieces", () => {
       ["own", "1.500", "–"],
     ]);
     expect(rows[0]![1]).toMatch(/<span class="swatch" style="background:#[0-9A-F]{6}"><\/span>A$/);
+  });
+
+  it("puts the search's peak bytes and its own figures after the plan's, as \"search: …\" rows", () => {
+    const plan = { candidates: [2, 4], tables: { users: Int32Array.of(2, 4) } };
+    const runs: ReportRun[] = [
+      { label: "A", method: "esapn", plan, history: [], metrics: { testAccuracy: 0.7 }, searchMetrics: { testAccuracy: 0.72 }, peakSearchBytes: 2048 },
+      { label: "B", method: "fixed", plan, history: [], metrics: { testAccuracy: 0.69 } },
+    ];
+    const rows = [...runSummaryTable(runs).matchAll(/<tr>(.*?)<\/tr>/g)].map((row) => [...row[1]!.matchAll(/<t[hd]>(.*?)<\/t[hd]>/g)].map((c) => c[1]));
+    expect(rows.slice(4)).toEqual([
+      ["testAccuracy", "0.7000", "0.6900"],
+      ["peak search bytes", "2.00 KiB", "–"],
+      ["search: testAccuracy", "0.7200", "–"],
+    ]);
   });
 });
 

@@ -284,7 +284,7 @@ describe("AutoDim through search()", () => {
     // Over 10 seeds: 0.02 to 0.03 below the base rate, AUC 0.63 to 0.66.
     expect(result.metrics.testLogLoss).toBeLessThan(baseRateLogLoss(fields, split.train, split.test) - 0.01);
     expect(result.metrics.testAuc).toBeGreaterThan(0.6);
-    expect(result.metrics.searchSteps).toBe(2 * Math.ceil(split.train.length / 128));
+    expect(result.searchMetrics.searchSteps).toBe(2 * Math.ceil(split.train.length / 128));
     expect(result.history.filter((e) => e.phase === "search").length).toBeGreaterThan(2);
   });
 
@@ -298,7 +298,7 @@ describe("AutoDim through search()", () => {
     const baseRate = baseRateLogLoss(fields, split.train, split.test);
     for (const order of [1, 2]) {
       const result = await search({ method: "autodim", data, candidates, seed,
-                                    settings: { ...settings, searchEpochs: 1, order, retrain: "inherit" } });
+                                    settings: { ...settings, searchEpochs: 1, bilevelOrder: order, retrain: "inherit" } });
       if (order === 1) expect(Object.values(result.plan.tables).map((t) => t[0])).toEqual(Object.values(searched.plan.tables).map((t) => t[0]));
       // Over 10 seeds: 0.009 to 0.026 below the base rate, AUC 0.61 to 0.66.
       expect(result.metrics.testLogLoss, `order ${order}`).toBeLessThan(baseRate);

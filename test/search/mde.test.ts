@@ -180,8 +180,8 @@ describe("MDE through search()", () => {
     expect(result.bytes).toBe(planBytes(result.plan));
     // Within one band's step of the budget: far above every id at d_min (25% of the fixed size).
     expect(result.ratio).toBeGreaterThan(0.2);
-    expect(result.metrics.alpha).toBeGreaterThan(0);
-    expect(result.metrics.alpha).toBeLessThanOrEqual(1);
+    expect(result.searchMetrics.alpha).toBeGreaterThan(0);
+    expect(result.searchMetrics.alpha).toBeLessThanOrEqual(1);
     expect(result.metrics.testAuc).toBeGreaterThan(0.5);
     expect(result.metrics.testLogLoss).toBeGreaterThan(0);
     const frequencies = tableFrequencies(data, "ctr");

@@ -292,8 +292,8 @@ describe("SCALL through search()", () => {
     expect(planBytes(result.plan)).toBe(result.bytes);
     expect(result.plan.candidates.length).toBeLessThanOrEqual(16);
     for (const d of [...result.plan.tables.users!, ...result.plan.tables.items!]) expect(d >= 1 && d <= 256).toBe(true);
-    expect(result.metrics.segments).toBe(3);
-    expect(result.metrics.envSteps).toBe(4);
+    expect(result.searchMetrics.segments).toBe(3);
+    expect(result.searchMetrics.envSteps).toBe(4);
     expect(result.metrics.recall20).toBeGreaterThanOrEqual(0);
     expect(phases).toContain("search 1");
     expect(phases).toContain("segment 2");

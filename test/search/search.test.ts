@@ -16,10 +16,17 @@ describe("search()", () => {
     expect(progress).toContain("plan");
   });
 
-  it("FIXED under a budget takes the largest size that fits", async () => {
+  it("FIXED under a budget takes the largest integer size that fits, candidate or not", async () => {
+    // A quarter of every id at 128 is every id at 32, which {2, 4, 8, 16, 64, 128} does not hold.
+    const quarter = await search({ method: "fixed", data, budget: { ratio: 0.25 }, seed: 1 });
+    for (const sizes of Object.values(quarter.plan.tables)) expect(sizes.every((d) => d === 32)).toBe(true);
+    expect(quarter.bytes).toBe(quarter.budgetBytes);
+    expect(quarter.ratio).toBe(0.25);
+    // 0.3 of 128 is 38.4 floats per id: 38 fits, 39 does not.
     const result = await search({ method: "fixed", data, budget: { ratio: 0.3 }, seed: 1 });
-    expect(result.plan.tables.items!.every((d) => d === 16)).toBe(true);
+    expect(result.plan.tables.items!.every((d) => d === 38)).toBe(true);
     expect(result.bytes).toBeLessThanOrEqual(result.budgetBytes!);
+    expect(result.bytes + (150 + 90) * 4).toBeGreaterThan(result.budgetBytes!);
   });
 
   it("runs CTR search on ratings with user and item as the fields and a rating above 3.5 as the click", async () => {

@@ -84,16 +84,17 @@ describe("a search aborted and resumed from its snapshot", () => {
 describe("search() with checkpoint", () => {
   const options: SearchOptions = { ...runs.fixed!, data, budget: { ratio: 0.5 }, seed: 1 };
 
-  it("resumes a search that had finished when it was stopped without running the method again", async () => {
+  it("resumes a search that had finished when it was stopped without running the method again (only the plan's retraining)", async () => {
     const whole = await search(options);
     const snapshot: SearchSnapshot = {
-      method: "fixed", history: whole.history, ...finishedSnapshot({ plan: whole.plan, metrics: whole.metrics }),
+      // What the search had reported when its method returned: the plan's retraining comes after.
+      method: "fixed", history: whole.history.filter((e) => e.phase !== "retrain"), ...finishedSnapshot({ plan: whole.plan, searchMetrics: whole.searchMetrics, peakSearchBytes: whole.peakSearchBytes }),
       fingerprint: searchFingerprint({ method: "fixed", task: "ctr", candidates: [2, 4, 8, 16, 64, 128], seed: 1,
                                        budgetBytes: whole.budgetBytes, settings: {}, data }),
     };
-    let events = 0;
-    const resumed = await search({ ...options, onProgress: () => { events += 1; }, checkpoint: { save: async () => {}, resume: snapshot } });
-    expect(events).toBe(0);
+    const phases: string[] = [];
+    const resumed = await search({ ...options, onProgress: (p) => phases.push(p.phase), checkpoint: { save: async () => {}, resume: snapshot } });
+    expect(phases).toEqual(["retrain"]);
     expectSameRun(resumed, whole);
   });
 

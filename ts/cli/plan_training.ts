@@ -1,6 +1,6 @@
 /**
  * Retraining a size plan on a rating stream so that Ctrl-C can stop it and --resume continue
- * it: runRatingExperiment's protocol (methods.md A4: time-ordered split, ESAPN's MLP recommender,
+ * it: runRatingExperiment's protocol (methods.md A4: time-ordered or shuffled split, ESAPN's MLP recommender,
  * one prequential pass over the training head, then the test tail scored before each batch is
  * trained on), run one batch at a time with a turn of the event loop between batches, so that
  * the SIGINT handler runs. On an abort it saves the model, the optimizer and its position
@@ -44,6 +44,8 @@ export interface TrainingPosition {
 
 export interface PlanTrainingOptions {
   task: RatingTask;
+  /** The stream's order, as evaluatePlan takes it from settings.order. Default "time". */
+  order?: "time" | "shuffle";
   seed?: number;
   /** Passes over the training head (default 1). */
   epochs?: number;
@@ -74,8 +76,8 @@ export function ratingModel(plan: SizePlan, task: RatingTask, seed: number): { m
 const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 export async function trainPlan(data: SearchData, plan: SizePlan, options: PlanTrainingOptions): Promise<PlanTraining> {
-  const { task, seed = 0, epochs = 1, signal } = options;
-  const split = streamSplit(data, { order: "time", trainFraction, seed });
+  const { task, order = "time", seed = 0, epochs = 1, signal } = options;
+  const split = streamSplit(data, { order, trainFraction, seed });
   const { model, optimizer } = ratingModel(plan, task, seed);
   const digest = planDigest(plan);
   let position: TrainingPosition = {
@@ -92,10 +94,10 @@ export async function trainPlan(data: SearchData, plan: SizePlan, options: PlanT
   const bytes = planBytes(plan);
   for (;;) {
     const testing = position.epochsDone >= epochs;
-    const order = testing ? split.test : split.train;
+    const rows = testing ? split.test : split.train;
     const phase = testing ? "test" : epochs > 1 ? `train ${position.epochsDone + 1}/${epochs}` : "train";
-    const total = Math.ceil(order.length / batchSize);
-    while (position.next < order.length) {
+    const total = Math.ceil(rows.length / batchSize);
+    while (position.next < rows.length) {
       if (signal?.aborted) {
         if (options.interruptTo === undefined) signal.throwIfAborted();
         const { dir, state } = options.interruptTo!;
@@ -103,7 +105,7 @@ export async function trainPlan(data: SearchData, plan: SizePlan, options: PlanT
         throw new RunInterrupted(`interrupted at ${phase} ${Math.ceil(position.next / batchSize)}/${total}; ` +
                                  `checkpoint written to ${dir}; add --resume to continue`);
       }
-      const batch = order.subarray(position.next, position.next + batchSize);
+      const batch = rows.subarray(position.next, position.next + batchSize);
       const metrics = runStream(model, optimizer, data, batch, { task, batchSize });
       position.correct += Math.round(metrics.accuracy * metrics.samples);
       position.lossSum += metrics.loss * metrics.samples;

@@ -11,6 +11,7 @@ import { registerBench } from "./bench_command.js";
 import { registerDemo } from "./demo_command.js";
 import { registerEvaluate } from "./evaluate_command.js";
 import { registerExport } from "./export_command.js";
+import { registerFrontier } from "./frontier_command.js";
 import { registerRetrain } from "./retrain_command.js";
 import { registerSearch } from "./search_command.js";
 
@@ -31,7 +32,7 @@ export function buildProgram(): Command {
     .configureOutput({ outputError: () => undefined })
     .showSuggestionAfterError()
     .allowExcessArguments(false);
-  for (const register of [registerSearch, registerRetrain, registerEvaluate, registerExport, registerBench, registerDemo]) {
+  for (const register of [registerSearch, registerFrontier, registerRetrain, registerEvaluate, registerExport, registerBench, registerDemo]) {
     register(program);
   }
   return program;

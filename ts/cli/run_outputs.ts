@@ -42,6 +42,8 @@ export function resultJson(result: SearchResult, data: string, withHistory = fal
     ratio: result.ratio,
     ...(result.budgetBytes === undefined ? {} : { budgetBytes: result.budgetBytes }),
     metrics: jsonMetrics(result.metrics),
+    peakSearchBytes: result.peakSearchBytes,
+    searchMetrics: jsonMetrics(result.searchMetrics),
     plan: planToJson(result.plan),
     ...(withHistory ? { history: result.history } : {}),
   };

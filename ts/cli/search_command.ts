@@ -10,7 +10,8 @@ import { Command, Option } from "commander";
 
 import { writeReport } from "../report/report.js";
 import { reportRun } from "../report/report_run.js";
-import { searchMethods } from "../search/search_methods.js";
+import { searchMethods, settingsOf } from "../search/search_methods.js";
+import { settingsHelp, settingsMarkdown } from "../search/setting_table.js";
 import type { Budget } from "../search/search_types.js";
 import { UsageError } from "./cli_errors.js";
 import { dataSpec, loadData } from "./data_source.js";
@@ -48,16 +49,32 @@ export function registerSearch(program: Command): void {
       .conflicts("budgetBytes"))
     .option("--budget-bytes <n>", "budget in bytes of embeddings", parseBytes)
     .option("--seed <n>", "seed (default 0)", parseSeed)
-    .option("--epochs <n>", "FIXED: passes over the training head (default 1)", parseEpochs)
+    .option("--epochs <n>", "passes over the training head when the plan is retrained (settings.retrainEpochs; default 1)", parseEpochs)
     .option("--set <key=value>", "a method setting (repeatable), e.g. --set batchSize=250", parseSetting)
     .option("--out <dir>", "write plan.json, result.json and the trained model (model/) here")
     .option("--report <file>", "write an HTML report here: size against frequency, the search's history, the sizes chosen")
     .option("--checkpoint <dir>", "where Ctrl-C saves (default <out>/checkpoint, else ./mixdim-checkpoint)")
     .option("--resume", "continue the run saved in the checkpoint");
   addOutputOptions(command).action((flags: SearchFlags) => searchAction(flags));
+  command.addHelpText("after", () => `\nSettings (--set name=value), per method; any other name is an error:\n${methodSettingsHelp()}`);
+}
+
+/** Each method's settings table (setting_table.ts), as the README shows it (a test keeps the two the same). */
+export function methodSettingsMarkdown(): string {
+  return Object.entries(searchMethods).map(([name, method]) =>
+    `**${name}** (tasks: ${method!.tasks.join(", ")})\n\n${settingsMarkdown(settingsOf(method!))}`).join("\n\n");
+}
+
+/** Each method's settings table (setting_table.ts), as --help shows it. */
+export function methodSettingsHelp(): string {
+  return Object.entries(searchMethods).map(([name, method]) =>
+    [`${name} (tasks ${method!.tasks.join(", ")}):`, ...settingsHelp(settingsOf(method!))].join("\n")).join("\n\n");
 }
 
 function flagsSpec(flags: SearchFlags): Partial<RunSpec> {
+  if (flags.epochs !== undefined && flags.set?.retrainEpochs !== undefined) {
+    throw new UsageError("--epochs and --set retrainEpochs say the same thing; give one");
+  }
   const budget: Budget | undefined = flags.budget !== undefined ? { ratio: flags.budget }
     : flags.budgetBytes !== undefined ? { bytes: flags.budgetBytes } : undefined;
   return {
@@ -68,7 +85,7 @@ function flagsSpec(flags: SearchFlags): Partial<RunSpec> {
     budget,
     seed: flags.seed,
     epochs: flags.epochs,
-    settings: flags.set,
+    settings: flags.epochs === undefined ? flags.set : { ...flags.set, retrainEpochs: flags.epochs },
   };
 }
 

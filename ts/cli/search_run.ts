@@ -1,16 +1,15 @@
 /**
- * A search as the CLI runs it: search() with the command's settings, progress and Ctrl-C. For
- * FIXED on a rating task the retraining (all of FIXED's work) runs through plan_training.ts, so
- * that Ctrl-C checkpoints the model and --resume continues it; every other method runs as
- * search() runs it, and Ctrl-C saves the method's snapshot at the step where it stopped
- * (SearchOptions.checkpoint), from which --resume continues.
+ * A search as the CLI runs it: search() with the command's settings, progress and Ctrl-C, for
+ * every method alike. Ctrl-C during the search saves the method's snapshot at the step where it
+ * stopped (SearchOptions.checkpoint), from which --resume continues. On a rating task the
+ * returned plan is retrained through plan_training.ts (search()'s planEvaluator, the same
+ * figures as evaluatePlan), so that Ctrl-C there checkpoints the model, --resume continues it,
+ * and --out can save it.
  */
-import { fixedSearchPlan } from "../search/fixed/fixed.js";
-import { planBytes } from "../plan/size_plan.js";
+import { evaluatePlan, ratingOrder } from "../search/plan_evaluation.js";
 import { search } from "../search/search.js";
-import type { SearchRunner } from "../search/search_context.js";
-import { searchMethods } from "../search/search_methods.js";
-import type { SearchData, SearchOptions, SearchResult } from "../search/search_types.js";
+import { numberSetting } from "../search/settings.js";
+import type { PlanEvaluator, SearchData, SearchOptions, SearchResult } from "../search/search_types.js";
 import { RunInterrupted } from "./cli_errors.js";
 import { trainPlan, type PlanTraining } from "./plan_training.js";
 import type { ProgressUpdate } from "./progress_reporter.js";
@@ -27,7 +26,7 @@ export interface SearchIo {
 
 export interface SearchRun {
   result: SearchResult;
-  /** The retrained model, when the CLI trained one (FIXED on a rating task). */
+  /** The retrained model, when the CLI trained one (a rating task). */
   training?: PlanTraining;
 }
 
@@ -35,6 +34,22 @@ export async function runSearch(spec: RunSpec, data: SearchData, io: SearchIo = 
   const dir = io.checkpointDir;
   let last: ProgressUpdate | undefined;
   let saved = false;
+  let training: PlanTraining | undefined;
+  const planEvaluator: PlanEvaluator = async (plan, context) => {
+    const { task } = context;
+    if (task !== "binary" && task !== "multiclass") return evaluatePlan(plan, context);
+    training = await trainPlan(context.data, plan, {
+      task,
+      order: ratingOrder(context.settings),
+      seed: context.seed,
+      epochs: numberSetting(context.settings, "retrainEpochs", 1),
+      ...(context.signal === undefined ? {} : { signal: context.signal }),
+      ...(io.onProgress === undefined ? {} : { onProgress: io.onProgress }),
+      ...(io.resume?.hasModel && dir !== undefined ? { resumeFrom: dir } : {}),
+      ...(dir === undefined ? {} : { interruptTo: { dir, state: { spec, task } } }),
+    });
+    return training.metrics;
+  };
   const options: SearchOptions = {
     method: spec.method!,
     data,
@@ -48,6 +63,7 @@ export async function runSearch(spec: RunSpec, data: SearchData, io: SearchIo = 
       last = progress;
       io.onProgress?.(progress);
     },
+    planEvaluator,
     ...(dir === undefined ? {} : {
       checkpoint: {
         save: async (snapshot) => {
@@ -59,7 +75,8 @@ export async function runSearch(spec: RunSpec, data: SearchData, io: SearchIo = 
     }),
   };
   try {
-    return spec.method === "fixed" ? await searchFixed(options, spec, io) : { result: await search(options) };
+    const result = await search(options);
+    return training === undefined ? { result } : { result, training };
   } catch (error) {
     if (error instanceof RunInterrupted || !io.signal?.aborted || dir === undefined) throw error;
     // Stopped before the method's first step: the settings are all there is to continue from.
@@ -67,37 +84,5 @@ export async function runSearch(spec: RunSpec, data: SearchData, io: SearchIo = 
     const at = last === undefined ? "before the first step"
       : `at ${last.phase} ${last.step + 1}${last.total === undefined ? "" : `/${last.total}`}`;
     throw new RunInterrupted(`interrupted ${at}; checkpoint written to ${dir}; add --resume to continue`);
-  }
-}
-
-/**
- * search() with FIXED's definition, its runner swapped for the duration of the call so that a
- * rating task retrains through trainPlan; search() still checks the options, resolves the
- * budget and reports bytes and ratio.
- */
-async function searchFixed(options: SearchOptions, spec: RunSpec, io: SearchIo): Promise<SearchRun> {
-  const fixed = searchMethods.fixed!;
-  let training: PlanTraining | undefined;
-  const run: SearchRunner = async (context) => {
-    if (context.task !== "binary" && context.task !== "multiclass") return fixed.run(context);
-    const plan = fixedSearchPlan(context);
-    context.report({ phase: "plan", step: 0, bytes: planBytes(plan) });
-    training = await trainPlan(context.data, plan, {
-      task: context.task,
-      seed: context.seed,
-      epochs: spec.epochs,
-      ...(context.signal === undefined ? {} : { signal: context.signal }),
-      ...(io.onProgress === undefined ? {} : { onProgress: io.onProgress }),
-      ...(io.resume?.hasModel && io.checkpointDir !== undefined ? { resumeFrom: io.checkpointDir } : {}),
-      ...(io.checkpointDir === undefined ? {} : { interruptTo: { dir: io.checkpointDir, state: { spec, task: context.task } } }),
-    });
-    return { plan, metrics: training.metrics };
-  };
-  searchMethods.fixed = { ...fixed, run };
-  try {
-    const result = await search(options);
-    return training === undefined ? { result } : { result, training };
-  } finally {
-    searchMethods.fixed = fixed;
   }
 }

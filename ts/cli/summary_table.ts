@@ -40,15 +40,21 @@ export function planSummary(plan: SizePlan): string {
 const metricOrder = ["testAccuracy", "testLoss", "testAuc", "testLogLoss", "recall20", "ndcg20", "majorityAccuracy",
                      "popularityAccuracy"];
 
+/**
+ * The plan's bytes and metrics, then the search's peak bytes and its own online figures, headed
+ * "search …" so that they are not read as the plan's. The shared metrics only: a method's own
+ * (per-table ratios, α, …) are in --json.
+ */
 export function resultRow(label: string, result: SearchResult): Record<string, Cell> {
-  // The shared metrics only: a method's own (its peak bytes, per-table ratios, ...) are in --json.
-  const metrics = metricOrder.filter((k) => result.metrics[k] !== undefined);
+  const shared = (metrics: Record<string, number>) => metricOrder.filter((k) => metrics[k] !== undefined);
   return {
     run: label,
     task: result.task,
     bytes: formatBytes(result.bytes),
     ratio: result.ratio.toFixed(3),
     budget: result.budgetBytes === undefined ? undefined : formatBytes(result.budgetBytes),
-    ...Object.fromEntries(metrics.map((k) => [k, result.metrics[k]])),
+    ...Object.fromEntries(shared(result.metrics).map((k) => [k, result.metrics[k]])),
+    "search peak": formatBytes(result.peakSearchBytes),
+    ...Object.fromEntries(shared(result.searchMetrics).map((k) => [`search ${k}`, result.searchMetrics[k]])),
   };
 }

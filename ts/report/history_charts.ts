@@ -2,7 +2,8 @@
  * Accuracy, loss and bytes over each run's search history, one line per run. The x axis is the
  * event's position in the history (a batch or a step of the phase named), since steps restart
  * with each phase; the caption says which phase covers which events. Points a run did not
- * report (no loss, NaN) break its line rather than bridge the gap.
+ * report (no loss, NaN) break its line rather than bridge the gap. Per-batch accuracy and loss
+ * are noisy: each is drawn as an exponential moving average, with the raw series faint behind.
  */
 import type { SearchEvent } from "../search/search_types.js";
 import { linearTicks, logTicks } from "./chart_scales.js";
@@ -35,6 +36,26 @@ export function historySegments(history: readonly SearchEvent[], field: HistoryF
   return segments;
 }
 
+/**
+ * Each segment's exponential moving average: s_0 = v_0, s_k = s_{k−1} + α·(v_k − s_{k−1}) with
+ * α = 2/(span + 1), restarting at every break.
+ */
+export function smoothedSegments(segments: readonly [number, number][][], span: number): [number, number][][] {
+  const alpha = 2 / (span + 1);
+  return segments.map((segment) => {
+    let average = segment[0]![1];
+    return segment.map(([i, v], k): [number, number] => {
+      if (k > 0) average += alpha * (v - average);
+      return [i, average];
+    });
+  });
+}
+
+/** The average's span for a line of `points` points: about a twentieth of the line, 1 to 50. */
+export function smoothingSpan(points: number): number {
+  return Math.min(50, Math.max(1, Math.round(points / 20)));
+}
+
 /** The unit bytes are shown in: the largest power of 1024 not above `max`. */
 export function byteUnit(max: number): { name: string; size: number } {
   const names = ["B", "KiB", "MiB", "GiB", "TiB"];
@@ -51,8 +72,12 @@ const titles: Record<HistoryField, string> = {
 
 /** The chart of one field, or a note saying that no run's history reports it. */
 export function historyChart(runs: readonly ReportRun[], field: HistoryField): string {
-  const lines = runs.map((run, runIndex) => ({ run, runIndex, segments: historySegments(run.history, field) }))
-    .filter((line) => line.segments.length > 0);
+  const smooth = field !== "bytes";
+  const lines = runs.map((run, runIndex) => {
+    const segments = historySegments(run.history, field);
+    const span = smoothingSpan(segments.reduce((n, segment) => n + segment.length, 0));
+    return { run, runIndex, segments, span, smoothed: smooth ? smoothedSegments(segments, span) : segments };
+  }).filter((line) => line.segments.length > 0);
   if (lines.length === 0) return `<p class="note">No run's history reports ${field}, so there is no ${field} chart.</p>`;
 
   const values = lines.flatMap((line) => line.segments.flat().map(([, v]) => v));
@@ -81,7 +106,9 @@ export function historyChart(runs: readonly ReportRun[], field: HistoryField): s
   const missing = runs.filter((run) => !lines.some((line) => line.run === run)).map((run) => run.label);
   const thinned = lines.filter((line) => line.run.history.length > pointsPerLine).map((line) => line.run.label);
   const caption = [
-    `Each run's ${field} as its history reports it, event by event (a batch or a step of the phase named).`,
+    `Each run's ${field} as its history reports it, event by event (a batch or a step of the phase named)` +
+    (smooth ? `, drawn as an exponential moving average (span ${lines.map(({ run, span }) => `${run.label} ${span}`).join(", ")} ` +
+              "events) with the raw series faint behind." : "."),
     `Phases: ${lines.map(({ run }) => `${run.label}: ${phaseRanges(run.history)}`).join("; ")}.`,
     ...(thinned.length === 0 ? [] : [`Lines of ${thinned.join(", ")} are drawn through every k-th event (at most ${pointsPerLine}).`]),
     ...(missing.length === 0 ? [] : [`Not reported by ${missing.join(", ")}.`]),
@@ -94,17 +121,21 @@ export function historyChart(runs: readonly ReportRun[], field: HistoryField): s
     y,
     legend,
     caption,
-    marks: (x, yPos) => lines.map(({ run, runIndex, segments }) => {
+    marks: (x, yPos) => lines.map(({ run, runIndex, segments, smoothed }) => {
       const colour = runColour(runIndex);
       const dash = runDash(runIndex);
       const at = ([i, v]: [number, number]) => [px(x(i)), px(yPos(v / unit.size))] as const;
-      const paths = segments.filter((s) => s.length > 1).map((s) => `M${s.map((p) => at(p).join(" ")).join("L")}`);
+      const pathOf = (lineSegments: [number, number][][]) =>
+        lineSegments.filter((s) => s.length > 1).map((s) => `M${s.map((p) => at(p).join(" ")).join("L")}`);
+      const paths = pathOf(smoothed);
+      const raw = smooth ? pathOf(segments) : [];
       // A lone point has no line to show it: it gets a dot.
       const dots = segments.filter((s) => s.length === 1).map(([point]) => {
         const [cx, cy] = at(point!);
         return `<circle cx="${cx}" cy="${cy}" r="3.5"/>`;
       });
       return `<g class="run"><title>${escapeHtml(run.label)}</title>` +
+        (raw.length === 0 ? "" : `<path class="raw" d="${raw.join("")}" fill="none" stroke="${colour}" stroke-width="1" stroke-opacity="0.22"/>`) +
         (paths.length === 0 ? "" : `<path d="${paths.join("")}" fill="none" stroke="${colour}" stroke-width="2"` +
           ` stroke-linejoin="round"${dash === undefined ? "" : ` stroke-dasharray="${dash}"`}/>`) +
         (dots.length === 0 ? "" : `<g fill="${colour}">${dots.join("")}</g>`) + "</g>";

@@ -2,6 +2,7 @@
  * A size-search report: one self-contained HTML page (inline SVG and CSS, no scripts, fonts or
  * anything fetched) that sets runs side by side: a summary table; the chosen size against id
  * frequency per table; accuracy, loss and bytes over each search; and the sizes chosen per table.
+ * Given a frontier (runFrontier), it first charts each metric against the plans' bytes.
  *
  * @example
  * const result = await search({ method: "esapn", data });
@@ -12,6 +13,7 @@ import path from "node:path";
 
 import { writeFileAtomically } from "../checkpoint/atomic_write.js";
 import { describe } from "../describe_value.js";
+import { frontierChart } from "./frontier_chart.js";
 import { escapeHtml } from "./html_escape.js";
 import { historyChart } from "./history_charts.js";
 import { checkReportInput } from "./report_input.js";
@@ -42,12 +44,11 @@ table.runs tbody th { text-align: left; font-weight: 500; color: #444; }
 
 /** The whole HTML document. A TypeError or RangeError names the first bad field of `input`. */
 export function renderReport(input: ReportInput): string {
-  const { title, description, runs } = checkReportInput(input);
+  const { title, description, runs, frontier } = checkReportInput(input);
   const charts = (items: string[], none: string) =>
     items.length === 0 ? `<p class="note">${escapeHtml(none)}</p>` : `<div class="charts">${items.join("\n")}</div>`;
-  const sections = [
-    `<h1>${escapeHtml(title)}</h1>`,
-    description === undefined ? "" : `<p>${escapeHtml(description)}</p>`,
+  // A frontier's report may carry no single runs: then it is the frontier alone.
+  const runSections = frontier !== undefined && runs.length === 0 ? [] : [
     "<h2>Runs</h2>",
     runs.length === 0 ? `<p class="note">No runs.</p>` : runSummaryTable(runs),
     "<h2>Size against frequency</h2>",
@@ -56,6 +57,15 @@ export function renderReport(input: ReportInput): string {
     `<div class="charts">${historyChart(runs, "accuracy")}\n${historyChart(runs, "loss")}\n${historyChart(runs, "bytes")}</div>`,
     "<h2>Sizes chosen</h2>",
     charts(sizeHistogramCharts(runs), "No run has a table."),
+  ];
+  const sections = [
+    `<h1>${escapeHtml(title)}</h1>`,
+    description === undefined ? "" : `<p>${escapeHtml(description)}</p>`,
+    ...(frontier === undefined ? [] : [
+      "<h2>Accuracy against memory</h2>",
+      `<div class="charts">${frontier.metricNames.map((metric) => frontierChart(frontier, metric)).join("\n")}</div>`,
+    ]),
+    ...runSections,
   ];
   return [
     "<!DOCTYPE html>",

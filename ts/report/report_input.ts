@@ -19,7 +19,31 @@ export function checkReportInput(input: unknown, argument = "input"): ReportInpu
   }
   if (!Array.isArray(input.runs)) throw new TypeError(`${argument}.runs must be an array of runs, got ${describe(input.runs)}`);
   input.runs.forEach((run, i) => checkRun(run, `${argument}.runs[${i}]`));
+  if (input.frontier !== undefined) checkFrontier(input.frontier, `${argument}.frontier`);
   return input as unknown as ReportInput;
+}
+
+/** What the frontier chart reads: budgets of points, each with a label, bytes and metrics of { mean, std }. */
+function checkFrontier(frontier: unknown, argument: string): void {
+  if (!isObject(frontier)) throw new TypeError(`${argument} must be what runFrontier returned, got ${describe(frontier)}`);
+  if (!Array.isArray(frontier.seeds)) throw new TypeError(`${argument}.seeds must be an array, got ${describe(frontier.seeds)}`);
+  if (!Array.isArray(frontier.metricNames)) throw new TypeError(`${argument}.metricNames must be an array, got ${describe(frontier.metricNames)}`);
+  if (!Array.isArray(frontier.budgets)) throw new TypeError(`${argument}.budgets must be an array, got ${describe(frontier.budgets)}`);
+  frontier.budgets.forEach((budget: unknown, b) => {
+    const at = `${argument}.budgets[${b}]`;
+    if (!isObject(budget) || !Array.isArray(budget.points)) throw new TypeError(`${at}.points must be an array, got ${describe(budget)}`);
+    budget.points.forEach((point: unknown, p) => {
+      const here = `${at}.points[${p}]`;
+      if (!isObject(point) || typeof point.label !== "string") throw new TypeError(`${here}.label must be a string`);
+      numberInRange(point.bytes, `${here}.bytes`, 0, Number.MAX_SAFE_INTEGER);
+      if (!isObject(point.metrics)) throw new TypeError(`${here}.metrics must be an object, got ${describe(point.metrics)}`);
+      for (const [name, value] of Object.entries(point.metrics)) {
+        if (!isObject(value) || typeof value.mean !== "number" || typeof value.std !== "number") {
+          throw new TypeError(`${here}.metrics.${name} must be { mean, std }, got ${describe(value)}`);
+        }
+      }
+    });
+  });
 }
 
 function checkRun(run: unknown, argument: string): asserts run is ReportRun {
@@ -33,13 +57,15 @@ function checkRun(run: unknown, argument: string): asserts run is ReportRun {
     if (!isObject(event)) throw new TypeError(`${argument}.history[${i}] must be an event object, got ${describe(event)}`);
   });
   if (run.frequencies !== undefined) checkFrequencies(run.frequencies, tables, `${argument}.frequencies`);
-  if (run.metrics !== undefined) {
-    if (!isObject(run.metrics)) throw new TypeError(`${argument}.metrics must be an object, got ${describe(run.metrics)}`);
-    for (const [name, value] of Object.entries(run.metrics)) {
-      if (typeof value !== "number") throw new TypeError(`${argument}.metrics.${name} must be a number, got ${describe(value)}`);
+  for (const key of ["metrics", "searchMetrics"] as const) {
+    const metrics = run[key];
+    if (metrics === undefined) continue;
+    if (!isObject(metrics)) throw new TypeError(`${argument}.${key} must be an object, got ${describe(metrics)}`);
+    for (const [name, value] of Object.entries(metrics)) {
+      if (typeof value !== "number") throw new TypeError(`${argument}.${key}.${name} must be a number, got ${describe(value)}`);
     }
   }
-  for (const key of ["bytes", "ratio"] as const) {
+  for (const key of ["bytes", "ratio", "peakSearchBytes"] as const) {
     if (run[key] !== undefined) numberInRange(run[key], `${argument}.${key}`, 0, Number.MAX_SAFE_INTEGER);
   }
 }

@@ -37,7 +37,9 @@ export function reportRun(result: SearchResult, data: SearchData, label = result
     history: result.history,
     frequencies: Object.fromEntries(Object.entries(frequencies).filter(([table]) => table in result.plan.tables)),
     metrics: result.metrics,
+    searchMetrics: result.searchMetrics,
     bytes: result.bytes,
+    peakSearchBytes: result.peakSearchBytes,
     ratio: result.ratio,
   };
 }

@@ -16,9 +16,26 @@ import { LightGCN } from "../models/lightgcn.js";
 import { Adam } from "../optim/adam.js";
 import type { SizePlan } from "../plan/size_plan.js";
 import { runRatingExperiment } from "../training/rating_experiment.js";
-import type { SearchContext } from "./search_context.js";
 import { numberSetting } from "./settings.js";
-import type { SearchData, SearchTask } from "./search_types.js";
+import type { SettingSpec } from "./setting_table.js";
+import type { PlanEvaluationContext, SearchData, SearchTask } from "./search_types.js";
+
+/** What evaluatePlan reads: every method's table includes these, unless it declares the name itself. */
+export const planEvaluationSettings: readonly SettingSpec[] = [
+  { name: "evaluatePlan", type: { kind: "boolean" }, default: true, doc: "train and score the returned plan (false: result.metrics is empty)" },
+  { name: "order", type: { kind: "choice", values: ["time", "shuffle"] }, default: "time", tasks: ["binary", "multiclass"],
+    doc: "the stream's order: by time, or shuffled (the reference's random order)" },
+  { name: "retrainEpochs", type: { kind: "integer", min: 1, max: 1000 }, default: 1, doc: "passes over the training split when the plan is retrained" },
+  { name: "learningRate", type: { kind: "number", min: 0, max: Infinity, exclusiveMin: true }, default: 0.01, tasks: ["ctr", "implicit"],
+    doc: "Adam's learning rate when the plan is retrained" },
+  { name: "retrainSteps", type: { kind: "integer", min: 1, max: 1e9 }, default: 200, tasks: ["implicit"], doc: "BPR steps when the plan is retrained" },
+  { name: "batchSize", type: { kind: "integer", min: 1, max: 2 ** 24 }, default: 2048, tasks: ["implicit"], doc: "BPR batch when the plan is retrained" },
+];
+
+/** The stream order a rating task's retraining runs in: the order the search ran in (settings.order). */
+export function ratingOrder(settings: Record<string, unknown>): "time" | "shuffle" {
+  return settings.order === "shuffle" ? "shuffle" : "time";
+}
 
 /** The tables a plan needs for a task, with their ids. */
 export function planTables(data: SearchData, task: SearchTask): Record<string, number> {
@@ -43,13 +60,17 @@ export function tableFrequencies(data: SearchData, task: SearchTask): Record<str
 }
 
 
-export function evaluatePlan(plan: SizePlan, context: Pick<SearchContext, "data" | "task" | "seed" | "settings" | "signal">): Record<string, number> {
+/**
+ * Trains `plan` and scores it by the task's protocol (the file's comment). Settings it reads:
+ * order (rating tasks: "time" or "shuffle"), retrainEpochs (passes over the training split),
+ * learningRate (CTR and implicit), retrainSteps and batchSize (implicit).
+ */
+export function evaluatePlan(plan: SizePlan, context: PlanEvaluationContext): Record<string, number> {
   const { data, task, seed, settings } = context;
   context.signal?.throwIfAborted();
   if (task === "binary" || task === "multiclass") {
-    // The stream order the search ran in, where its settings name one (ESAPN's and the soft searches' `order`).
-    const order = settings.order === "shuffle" ? "shuffle" : "time";
-    const result = runRatingExperiment(data, { task, plan, seed, order });
+    const result = runRatingExperiment(data, { task, plan, seed, order: ratingOrder(settings),
+                                              epochs: numberSetting(settings, "retrainEpochs", 1) });
     return {
       testAccuracy: result.test.accuracy, testLoss: result.test.loss,
       majorityAccuracy: result.baselines.majority.accuracy, popularityAccuracy: result.baselines.popularity.accuracy,

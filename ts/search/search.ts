@@ -1,7 +1,9 @@
 /**
  * search(): one entry point for every size-search method. It checks the options, resolves the
  * candidates, task and budget, runs the method, holds the plan to the budget (SCALL meets it by
- * construction; the others are constrained here, see budget.ts), and reports bytes and ratio.
+ * construction; the others are constrained here, see budget.ts), then trains and scores that
+ * held plan by the common protocol (evaluatePlan): result.metrics are always the returned
+ * plan's, and the search's own online figures are result.searchMetrics.
  *
  * Cancellation and resuming: the method's loop awaits context.checkpoint() between steps, which
  * yields to the event loop now and then (yield_point.ts) and, once `signal` has aborted the
@@ -16,13 +18,16 @@
 import { int32Array, integerInRange } from "../arguments.js";
 import { resolveDevice } from "../backend.js";
 import { ratingFields } from "../data/rating_fields.js";
-import { planBytes, planRatio } from "../plan/size_plan.js";
+import { planBytes, planRatio, type SizePlan } from "../plan/size_plan.js";
 import { constrainPlanToBudget, resolveBudget } from "./budget.js";
-import { planTables, tableFrequencies } from "./plan_evaluation.js";
-import type { SearchContext } from "./search_context.js";
-import { searchMethods } from "./search_methods.js";
+import { evaluatePlan, planTables, tableFrequencies } from "./plan_evaluation.js";
+import type { SearchContext, SearchOutcome } from "./search_context.js";
+import { searchMethods, settingsOf } from "./search_methods.js";
+import { checkSettings } from "./setting_table.js";
 import { finishedOutcome, finishedSnapshot, searchFingerprint } from "./search_snapshot.js";
-import type { SearchCheckpointing, SearchEvent, SearchOptions, SearchResult, SearchTask } from "./search_types.js";
+import type {
+  PlanEvaluator, SearchCheckpointing, SearchEvent, SearchOptions, SearchResult, SearchTask,
+} from "./search_types.js";
 import { YieldPoint } from "./yield_point.js";
 
 const allMethods = ["fixed", "mde", "darts", "autoemb", "autodim", "esapn", "scall"] as const;
@@ -56,7 +61,11 @@ export async function search(options: SearchOptions): Promise<SearchResult> {
   const history: SearchEvent[] = [];
   const seed = integerInRange(options.seed ?? 0, "seed", 0, Number.MAX_SAFE_INTEGER);
   const settings = options.settings ?? {};
+  checkSettings(options.method, task, settingsOf(method), settings);
   const checkpointing = checkCheckpointing(options.checkpoint);
+  if (options.planEvaluator !== undefined && typeof options.planEvaluator !== "function") {
+    throw new TypeError("planEvaluator must be a function (plan, context) => Promise<metrics>");
+  }
   let fingerprint: string | undefined;
   const fingerprintNow = () =>
     fingerprint ??= searchFingerprint({ method: options.method, task, candidates, seed, budgetBytes, settings, data });
@@ -112,8 +121,23 @@ export async function search(options: SearchOptions): Promise<SearchResult> {
     ratio: planRatio({ candidates, tables: plan.tables }),
     ...(budgetBytes === undefined ? {} : { budgetBytes }),
     history,
-    metrics: outcome.metrics,
+    metrics: await planMetrics(plan, outcome, context, options.planEvaluator),
+    searchMetrics: outcome.searchMetrics,
+    peakSearchBytes: outcome.peakSearchBytes,
   };
+}
+
+/**
+ * The returned plan's figures: the method's own when it trained exactly this plan (AutoDim's
+ * inherited retraining), else the plan trained and scored by evaluatePlan (or the caller's
+ * planEvaluator); none when settings.evaluatePlan is false.
+ */
+async function planMetrics(plan: SizePlan, outcome: SearchOutcome, context: SearchContext,
+                           planEvaluator: PlanEvaluator | undefined): Promise<Record<string, number>> {
+  if (context.settings.evaluatePlan === false) return {};
+  if (plan === outcome.plan && outcome.planMetrics !== undefined) return outcome.planMetrics;
+  context.report({ phase: "retrain", step: 0, bytes: planBytes(plan) });
+  return planEvaluator === undefined ? evaluatePlan(plan, context) : await planEvaluator(plan, context);
 }
 
 function checkCheckpointing(checkpoint: SearchCheckpointing | undefined): SearchCheckpointing | undefined {

@@ -1,7 +1,8 @@
 /**
  * What search() hands a method: the checked options and the shared machinery (progress,
- * history, cancellation, checkpoints). A method returns its plan and its own evaluation;
- * search() then holds the plan to the budget and reports bytes and ratio.
+ * history, cancellation, checkpoints). A method returns its plan, its own online figures and the
+ * peak bytes it held; search() then holds the plan to the budget, trains and scores that plan
+ * (evaluatePlan), and reports bytes and ratio.
  *
  * A method's loop awaits checkpoint() between steps, with a function that captures its state
  * there; when it starts with `resume` it restores that state and continues from that step.
@@ -9,6 +10,7 @@
 import type { Device } from "../backend.js";
 import type { SizePlan } from "../plan/size_plan.js";
 import type { StateSnapshot } from "../training/state_snapshot.js";
+import type { SettingSpec } from "./setting_table.js";
 import type { SearchData, SearchEvent, SearchMethod, SearchProgress, SearchTask } from "./search_types.js";
 
 export interface SearchContext {
@@ -48,7 +50,16 @@ export interface BoundaryState extends StateSnapshot {
 
 export interface SearchOutcome {
   plan: SizePlan;
-  metrics: Record<string, number>;
+  /** The search's own figures (its online model's accuracy, steps run, α, …): SearchResult.searchMetrics. */
+  searchMetrics: Record<string, number>;
+  /** Embedding bytes held at the search's peak (a supernet, a growing table; the plan's own bytes for FIXED and MDE). */
+  peakSearchBytes: number;
+  /**
+   * The plan's figures when the method trains it another way than evaluatePlan (AutoDim's
+   * "inherit" retraining): search() uses them when `plan` already meets the budget, and
+   * otherwise evaluates the held plan.
+   */
+  planMetrics?: Record<string, number>;
 }
 
 export type SearchRunner = (context: SearchContext) => Promise<SearchOutcome>;
@@ -57,5 +68,7 @@ export interface SearchMethodDefinition {
   /** The reference's candidate sizes, used when the caller gives none. */
   defaultCandidates: readonly number[];
   tasks: readonly SearchTask[];
+  /** The settings it reads (besides evaluatePlan's, planEvaluationSettings), checked by search() before it runs. */
+  settings: readonly SettingSpec[];
   run: SearchRunner;
 }

@@ -40,25 +40,30 @@ export function searchFingerprint(search: { method: string; task: string; candid
   return hash.digest("hex");
 }
 
-/** The snapshot of a method that has returned: its plan and metrics, all a resume needs. */
+/** The snapshot of a method that has returned: its outcome, all a resume needs. */
 export function finishedSnapshot(outcome: SearchOutcome): StateSnapshot {
   const tensors: StateSnapshot["tensors"] = {};
   for (const [name, sizes] of Object.entries(outcome.plan.tables)) tensors[`plan.${name}`] = Int32Array.from(sizes);
   return {
-    state: { finished: { candidates: [...outcome.plan.candidates], tables: Object.keys(outcome.plan.tables), metrics: outcome.metrics } },
+    state: { finished: { candidates: [...outcome.plan.candidates], tables: Object.keys(outcome.plan.tables),
+                         searchMetrics: outcome.searchMetrics, peakSearchBytes: outcome.peakSearchBytes,
+                         ...(outcome.planMetrics === undefined ? {} : { planMetrics: outcome.planMetrics }) } },
     tensors,
   };
 }
 
 /** The outcome a finishedSnapshot holds, or undefined for a method's own (unfinished) state. */
 export function finishedOutcome(snapshot: StateSnapshot): SearchOutcome | undefined {
-  const finished = snapshot.state.finished as { candidates: number[]; tables: string[]; metrics: Record<string, number> } | undefined;
+  const finished = snapshot.state.finished as (Omit<SearchOutcome, "plan"> & { candidates: number[]; tables: string[] }) | undefined;
   if (finished === undefined) return undefined;
   const plan: SizePlan = {
     candidates: finished.candidates,
     tables: Object.fromEntries(finished.tables.map((name) => [name, snapshotTensor(snapshot, `plan.${name}`, Int32Array)])),
   };
-  return { plan, metrics: { ...finished.metrics } };
+  return {
+    plan, searchMetrics: { ...finished.searchMetrics }, peakSearchBytes: finished.peakSearchBytes,
+    ...(finished.planMetrics === undefined ? {} : { planMetrics: { ...finished.planMetrics } }),
+  };
 }
 
 /**

@@ -90,8 +90,28 @@ export interface SearchOptions {
   signal?: AbortSignal;
   /** Save a snapshot when `signal` aborts the search, and continue from one. */
   checkpoint?: SearchCheckpointing;
-  /** Method-specific settings (batch size, epochs, learning rates, …), documented per method. */
+  /**
+   * Method settings (batch size, epochs, learning rates, …): each method's table
+   * (methodSettings, `mixdim search --help`) lists what it reads; any other key is an error.
+   */
   settings?: Record<string, unknown>;
+  /**
+   * Trains and scores the returned plan instead of evaluatePlan, giving the same figures (the
+   * CLI passes its interruptible trainer for rating tasks). Default: evaluatePlan.
+   */
+  planEvaluator?: PlanEvaluator;
+}
+
+/** What trains and scores a plan: evaluatePlan, or a trainer that gives its figures. */
+export type PlanEvaluator = (plan: SizePlan, context: PlanEvaluationContext) => Promise<Record<string, number>>;
+
+/** What a plan's evaluation depends on. */
+export interface PlanEvaluationContext {
+  data: SearchData;
+  task: SearchTask;
+  seed: number;
+  settings: Record<string, unknown>;
+  signal: AbortSignal | undefined;
 }
 
 export interface SearchResult {
@@ -106,6 +126,18 @@ export interface SearchResult {
   budgetBytes?: number;
   /** What the search saw, batch by batch or step by step. */
   history: SearchEvent[];
-  /** The method's own evaluation: e.g. test accuracy and loss, AUC and log loss, Recall@20. */
+  /**
+   * The returned plan's figures: `plan` (held to the budget) trained and scored by the common
+   * protocol (evaluatePlan) in the order and split the settings name. Test accuracy and loss for
+   * rating tasks, AUC and log loss for CTR, Recall@20 and NDCG@20 for implicit feedback. Empty
+   * when settings.evaluatePlan is false.
+   */
   metrics: Record<string, number>;
+  /**
+   * The search's own figures, not the plan's: e.g. the online accuracy of ESAPN's growing model
+   * or of DARTS's supernet before the budget was applied, steps run, MDE's α.
+   */
+  searchMetrics: Record<string, number>;
+  /** Embedding bytes held at the search's peak (the supernet, ESAPN's growing table), beside the plan's `bytes`. */
+  peakSearchBytes: number;
 }

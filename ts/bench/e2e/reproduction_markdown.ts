@@ -134,7 +134,7 @@ function ratingSection(results: E2eResults): string[] {
     "seed by seed):", "", ...equalMemory, "",
     `ESAPN against "${esapnFrozenPolicy}", whose policies never learn: does the learned policy matter?`, "", ...frozenPolicy, "");
   lines.push("### The same plans retrained under the FIXED protocol", "",
-    "Each method's final plan, trained from scratch by runRatingExperiment as FIXED is (ESAPN with settings.retrain):",
+    "Each method's final plan, trained from scratch by runRatingExperiment as FIXED is :",
     "what the sizes are worth apart from the search's own online model.", "");
   for (const group of groups(results.rows, "rating")) {
     const cell = (label: string, task: string, metric: FigureName, format: (x: number) => string) =>

@@ -40,12 +40,6 @@ export interface RunSpec {
   budgetBytesOf?: string;
   budgetBytes?: number;
   settings: Record<string, unknown>;
-  /**
-   * Retrain the final plan under the task's common protocol (plan_evaluation.ts) besides the
-   * method's own evaluation: SCALL's segmented stream is its own, so its plan is also scored as
-   * FIXED's is, on the same split.
-   */
-  retrainPlan?: boolean;
   /** Keep the plan and history for the HTML report (one seed per row is enough). */
   keepForReport: boolean;
 }

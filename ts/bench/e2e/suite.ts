@@ -41,7 +41,6 @@ interface MethodRun {
   budgetMeanSize?: number;
   budgetBytesOf?: string;
   settings: Record<string, unknown>;
-  retrainPlan?: boolean;
   /** Run on these data sets only (default: every one of the family). */
   only?: DatasetName[];
 }
@@ -119,10 +118,10 @@ function families(profile: Profile): FamilyPlan[] {
         { method: "fixed", label: "FIXED", settings: {} },
         { method: "darts", label: "DARTS", settings: {} },
         { method: "autoemb", label: "AutoEmb", settings: {} },
-        { method: "esapn", label: "ESAPN", settings: { ...sameStream, retrain: true } },
+        { method: "esapn", label: "ESAPN", settings: sameStream },
         // The diagnosis of ESAPN's policy: its reward does not depend on the action (search/esapn/README.md),
         // so a policy that never learns (Adam steps of 1e-12) should size ids as the trained one does.
-        { method: "esapn", label: esapnFrozenPolicy, settings: { ...sameStream, retrain: true, policyLearningRate: 1e-12 },
+        { method: "esapn", label: esapnFrozenPolicy, settings: { ...sameStream, policyLearningRate: 1e-12 },
           only: ["ml-100k", "ml-latest-small", ...(tiny ? ["synthetic-ml20m" as const] : [])] },
         // ESAPN's equal-memory control: every id at the one size ESAPN's bytes buy (every size 1..128 a candidate).
         { method: "fixed", label: fixedAtEsapnBytes, candidates: Array.from({ length: 128 }, (_, k) => k + 1),
@@ -149,7 +148,7 @@ function families(profile: Profile): FamilyPlan[] {
                  { name: "synthetic-ml20m", protocols: ["time"], tasks: ["implicit"], ...(profile === "full" ? { limit: 200_000 } : {}) }],
       methods: [
         { method: "fixed", label: "FIXED (equal budget)", ...budget, settings: {} },
-        { method: "scall", label: "SCALL", ...budget, settings: {}, retrainPlan: true },
+        { method: "scall", label: "SCALL", ...budget, settings: {} },
       ],
     },
   ];
@@ -175,7 +174,6 @@ export function buildSuite(profile: Profile, seeds: number[] = profile === "tiny
                 ...(run.candidates === undefined ? {} : { candidates: run.candidates }),
                 ...(run.budgetMeanSize === undefined ? {} : { budgetMeanSize: run.budgetMeanSize }),
                 ...(run.budgetBytesOf === undefined ? {} : { budgetBytesOf: run.budgetBytesOf }),
-                ...(run.retrainPlan === undefined ? {} : { retrainPlan: run.retrainPlan }),
                 keepForReport: seed === seeds[0],
               });
             }

@@ -4,12 +4,12 @@
  *
  * A process per run because the peak resident set the OS reports (resourceUsage().maxRSS) is
  * a peak over the process's whole life: only a fresh process gives one run's peak. The worker
- * loads the data, runs search(), optionally retrains the plan under the common protocol,
+ * loads the data, runs search() (which retrains the plan under the common protocol),
  * measures, and writes { record, reportRun? } as JSON to the output file.
  */
 import { writeFileSync } from "node:fs";
 
-import { planTables, evaluatePlan } from "../../search/plan_evaluation.js";
+import { planTables } from "../../search/plan_evaluation.js";
 import { search } from "../../search/search.js";
 import type { SearchData, SearchResult, SearchTask } from "../../search/search_types.js";
 import { ratingExperimentDefaults } from "../../training/rating_experiment.js";
@@ -33,17 +33,18 @@ function tableFigures(result: SearchResult, referenceSize: number): RunRecord["t
 }
 
 /** The figures each family's tables read, under common names (see QualityFigures). */
-function qualityOf(task: SearchTask, metrics: Record<string, number>, retrained: Record<string, number> | undefined): QualityFigures {
+function qualityOf(task: SearchTask, { metrics, searchMetrics }: SearchResult): QualityFigures {
   if (task === "binary" || task === "multiclass") {
-    // DARTS and AutoEmb report their soft model's online figures as search*, and the plan's as test*.
+    // ESAPN, DARTS and AutoEmb's online figures are their searchMetrics; FIXED and MDE have only the plan's.
     return {
-      accuracy: metrics.searchTestAccuracy ?? metrics.testAccuracy, loss: metrics.searchTestLoss ?? metrics.testLoss,
-      planAccuracy: metrics.retrainTestAccuracy ?? metrics.testAccuracy, planLoss: metrics.retrainTestLoss ?? metrics.testLoss,
+      accuracy: searchMetrics.testAccuracy ?? metrics.testAccuracy, loss: searchMetrics.testLoss ?? metrics.testLoss,
+      planAccuracy: metrics.testAccuracy, planLoss: metrics.testLoss,
     };
   }
   if (task === "ctr") return { auc: metrics.testAuc, logLoss: metrics.testLogLoss };
-  if (retrained === undefined) return { recall20: metrics.recall20, ndcg20: metrics.ndcg20 };
-  return { recall20: retrained.recall20, ndcg20: retrained.ndcg20, streamRecall20: metrics.recall20, streamNdcg20: metrics.ndcg20 };
+  // SCALL's own segmented stream is its searchMetrics; the plan is scored as FIXED's is, on the same split.
+  if (searchMetrics.recall20 === undefined) return { recall20: metrics.recall20, ndcg20: metrics.ndcg20 };
+  return { recall20: metrics.recall20, ndcg20: metrics.ndcg20, streamRecall20: searchMetrics.recall20, streamNdcg20: searchMetrics.ndcg20 };
 }
 
 function idsOf(data: SearchData, task: SearchTask): number {
@@ -65,9 +66,6 @@ async function runOne(spec: RunSpec, dataDirectory: string): Promise<{ record: R
     // The soft-selection streams (DARTS, AutoEmb) report each batch of their training head as "search".
     onProgress: (progress) => { if (progress.phase === "search") lastSearchBatch = performance.now(); },
   });
-  const retrained = spec.retrainPlan === true
-    ? evaluatePlan(result.plan, { data, task: spec.task, seed: spec.seed, settings: {}, signal: undefined })
-    : undefined;
   const seconds = (performance.now() - started) / 1000;
   const rows = data.users.length;
   const rating = spec.task === "binary" || spec.task === "multiclass";
@@ -81,7 +79,7 @@ async function runOne(spec: RunSpec, dataDirectory: string): Promise<{ record: R
     peakRssBytes: process.resourceUsage().maxRSS * 1024,
     bytes: result.bytes, ratio: result.bytes / (4 * spec.referenceSize * idsOf(data, spec.task)),
     tables: tableFigures(result, spec.referenceSize),
-    quality: qualityOf(spec.task, result.metrics, retrained),
+    quality: qualityOf(spec.task, result),
     metrics: result.metrics,
   };
   return spec.keepForReport ? { record, reportRun: reportRun(result, data, spec.label) } : { record };

@@ -7,11 +7,12 @@
  *   for t = 0 … T−1 over training batches (searchEpochs passes):
  *     τ_t = max(0.01, 1 − 5e-5·t)
  *     every archEvery-th t: α ← α − η_α ∇α L_val       on the next validation batch (first order,
- *                                                       or DARTS's second order with order: 2)
+ *                                                       or DARTS's second order with bilevelOrder: 2)
  *     W ← Adam(∇W L_train)                              on training batch t
  *   d_f = candidates[argmax_m α_fm]
- *   retrain: "scratch" (DeepFM from the plan, plan_evaluation.ts, as every method) or "inherit"
- *            (the chosen rows and folded projections, then fine-tuning; inherited_retrain.ts)
+ *   retrain: "scratch" (search() retrains DeepFM from the plan, plan_evaluation.ts, as for every
+ *            method) or "inherit" (the chosen rows and folded projections, then fine-tuning;
+ *            inherited_retrain.ts)
  *
  * The rows are split as plan_evaluation.ts splits them (ctrSplit with the run's seed): α sees
  * only the validation rows and nothing in the search sees the test rows.
@@ -21,7 +22,7 @@
  * candidate closest steps down first), so the plan evaluated is the plan returned.
  *
  * Settings (defaults): batchSize 256, searchEpochs 1, learningRate 0.01 (weights, Adam; also the
- * retraining's), archLearningRate 0.01, archOptimizer "adam" | "sgd", archEvery 1, order 1 | 2,
+ * retraining's), archLearningRate 0.01, archOptimizer "adam" | "sgd", archEvery 1, bilevelOrder 1 | 2,
  * unrolledLearningRate 0.01 (ξ), shared true (false: "AutoDim-s"), batchNorm true, dim (D: the
  * largest candidate), tau 1, tauDecay 5e-5, tauMin 0.01, hidden [64, 32] ([] for an FM head),
  * retrain "scratch" | "inherit", retrainEpochs 1.
@@ -40,12 +41,12 @@ import { Adam } from "../../optim/adam.js";
 import { planBytes, type SizePlan } from "../../plan/size_plan.js";
 import { Tensor } from "../../tensor.js";
 import { moduleSnapshot, nestSnapshots, optimizerSnapshot, restoreModule, restoreOptimizer, snapshotPart } from "../../training/state_snapshot.js";
-import { evaluatePlan } from "../plan_evaluation.js";
 import type { SearchContext, SearchMethodDefinition, SearchOutcome } from "../search_context.js";
 import { FieldHead, FieldModel } from "./field_model.js";
 import { inheritFromSearch } from "./inherited_retrain.js";
 import { AutoDimSearchLayer } from "./search_layer.js";
 import { numberSetting, typedSetting } from "../settings.js";
+import type { SettingSpec } from "../setting_table.js";
 
 
 
@@ -81,8 +82,9 @@ export async function searchAutoDim(context: Pick<SearchContext, "candidates" | 
   const { settings, seed, candidates } = context;
   const s = (name: string, fallback: number) => numberSetting(settings, name, fallback);
   if (validation.length === 0) throw new RangeError("AutoDim needs validation rows to step α on");
-  const order = s("order", 1);
-  if (order !== 1 && order !== 2) throw new RangeError(`settings.order must be 1 or 2, got ${order}`);
+  // Not `order`, which every method reads as the stream order (style.md, one meaning per name).
+  const order = s("bilevelOrder", 1);
+  if (order !== 1 && order !== 2) throw new RangeError(`settings.bilevelOrder must be 1 or 2, got ${order}`);
   const layer = new AutoDimSearchLayer({
     fieldCardinalities: fields.cardinalities,
     candidates,
@@ -166,15 +168,17 @@ async function runAutoDim(context: SearchContext): Promise<SearchOutcome> {
   const { plan } = searched;
   context.report({ phase: "plan", step: 0, bytes: planBytes(plan) });
   const probabilities = searched.layer.probabilities();
-  const summary = { searchSteps: searched.steps, minChosenProbability: minChosen(probabilities, searched.layer) };
-  if (retrain === "scratch") return { plan, metrics: { ...evaluatePlan(plan, context), ...summary } };
+  const searchMetrics = { searchSteps: searched.steps, minChosenProbability: minChosen(probabilities, searched.layer) };
+  const { mixture } = searched.layer;
+  const peakSearchBytes = mixture.embedding.numRows * mixture.rowWidth * 4;
+  if (retrain === "scratch") return { plan, searchMetrics, peakSearchBytes };
 
   const model = inheritFromSearch(searched.layer, searched.head, plan, deriveSeed(context.seed, 3));
   const learningRate = numberSetting(context.settings, "learningRate", 0.01);
   trainCtr(model, new Adam(model.parameters(), { learningRate }), fields,
            { rows: split.train, epochs: numberSetting(context.settings, "retrainEpochs", 1), seed: context.seed });
   const test = evaluateCtr(model, fields, split.test);
-  return { plan, metrics: { testAuc: test.auc, testLogLoss: test.logLoss, ...summary } };
+  return { plan, searchMetrics, peakSearchBytes, planMetrics: { testAuc: test.auc, testLogLoss: test.logLoss } };
 }
 
 /** The smallest, over fields, of softmax(α_f) at the chosen candidate: how decided the search was. */
@@ -183,8 +187,30 @@ function minChosen(probabilities: Float64Array, layer: AutoDimSearchLayer): numb
   return Array.from(layer.argmax()).reduce((min, m, f) => Math.min(min, probabilities[f * M + m]!), 1);
 }
 
+const positive = { kind: "number", min: 0, max: Infinity, exclusiveMin: true } as const;
+const autodimSettings: readonly SettingSpec[] = [
+  { name: "batchSize", type: { kind: "integer", min: 1, max: 2 ** 24 }, default: 256, doc: "rows per batch" },
+  { name: "searchEpochs", type: { kind: "integer", min: 1, max: 1000 }, default: 1, doc: "passes over the training rows while searching" },
+  { name: "learningRate", type: positive, default: 0.01, doc: "the weights' Adam learning rate, and the retraining's" },
+  { name: "archLearningRate", type: positive, default: 0.01, doc: "α's learning rate" },
+  { name: "archOptimizer", type: { kind: "choice", values: ["adam", "sgd"] }, default: "adam", doc: "α's optimizer (Hetu: SGD)" },
+  { name: "archEvery", type: { kind: "integer", min: 1, max: 1e9 }, default: 1, doc: "step α every this many training steps" },
+  { name: "bilevelOrder", type: { kind: "choice", values: [1, 2] }, default: 1, doc: "the bi-level approximation: first order, or DARTS's second" },
+  { name: "unrolledLearningRate", type: { kind: "number", min: 0, max: Infinity }, default: 0.01, doc: "ξ, the second order's unrolled step" },
+  { name: "shared", type: { kind: "boolean" }, default: true, doc: "candidates share one row per id (false: AutoDim-s, a row per candidate)" },
+  { name: "batchNorm", type: { kind: "boolean" }, default: true, doc: "batch-normalise each projected candidate" },
+  { name: "dim", type: { kind: "integer", min: 1, max: 65536 }, default: "the largest candidate", doc: "D, the size every candidate is projected to" },
+  { name: "tau", type: positive, default: 1, doc: "τ_0, the Gumbel-softmax temperature at the start" },
+  { name: "tauDecay", type: { kind: "number", min: 0, max: Infinity }, default: 5e-5, doc: "τ's decay per step" },
+  { name: "tauMin", type: positive, default: 0.01, doc: "τ's floor" },
+  { name: "hidden", type: { kind: "sizes" }, default: [64, 32], doc: "the deep tower's widths ([] for an FM head)" },
+  { name: "retrain", type: { kind: "choice", values: ["scratch", "inherit"] }, default: "scratch",
+    doc: "retrain the plan from scratch (evaluatePlan), or from the search's rows and folded projections" },
+];
+
 export const autodimMethod: SearchMethodDefinition = {
   defaultCandidates: [2, 4, 8, 16, 32, 64],
   tasks: ["ctr"],
+  settings: autodimSettings,
   run: runAutoDim,
 };

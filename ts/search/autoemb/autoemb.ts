@@ -22,7 +22,7 @@
 import { nestSnapshots, snapshotPart } from "../../training/state_snapshot.js";
 import type { SearchContext, SearchMethodDefinition } from "../search_context.js";
 import { numberSetting } from "../settings.js";
-import { runSoftRatingSearch, type PlanningSelector, type SoftSelectorSetup } from "../soft_selection/soft_search.js";
+import { runSoftRatingSearch, softSearchSettings, type PlanningSelector, type SoftSelectorSetup } from "../soft_selection/soft_search.js";
 import type { StreamBatch } from "../soft_selection/soft_stream.js";
 import { AutoEmbController } from "./autoemb_controller.js";
 
@@ -73,5 +73,12 @@ export function runAutoEmb(context: SearchContext) {
 export const autoEmbMethod: SearchMethodDefinition = {
   defaultCandidates: [2, 4, 8, 16, 64, 128],
   tasks: ["binary", "multiclass"],
+  settings: [
+    ...softSearchSettings,
+    { name: "frequencyDim", type: { kind: "integer", min: 1, max: 65536 }, default: 32, doc: "the controller's frequency encoding width" },
+    { name: "controllerHidden", type: { kind: "integer", min: 1, max: 65536 }, default: 512, doc: "the controllers' hidden width" },
+    { name: "controllerLearningRate", type: { kind: "number", min: 0, max: Infinity, exclusiveMin: true }, default: 1e-4,
+      doc: "the controllers' Adam learning rate" },
+  ],
   run: runAutoEmb,
 };

@@ -21,10 +21,10 @@
 import { nestSnapshots, snapshotPart } from "../../training/state_snapshot.js";
 import type { SearchContext, SearchMethodDefinition } from "../search_context.js";
 import { numberSetting } from "../settings.js";
-import { runSoftRatingSearch, type PlanningSelector, type SoftSelectorSetup } from "../soft_selection/soft_search.js";
+import { runSoftRatingSearch, softSearchSettings, type PlanningSelector, type SoftSelectorSetup } from "../soft_selection/soft_search.js";
 import type { StreamBatch } from "../soft_selection/soft_stream.js";
 import { DartsController } from "./darts_controller.js";
-import { runDartsPerField } from "./darts_per_field.js";
+import { dartsPerFieldSettings, runDartsPerField } from "./darts_per_field.js";
 
 /** α of users and items as the stream loop's selector. */
 export function dartsSelector(setup: SoftSelectorSetup): PlanningSelector & { users: DartsController; items: DartsController } {
@@ -58,5 +58,11 @@ export function runDarts(context: SearchContext) {
 export const dartsMethod: SearchMethodDefinition = {
   defaultCandidates: [2, 4, 8, 16, 64, 128],
   tasks: ["binary", "multiclass", "ctr"],
+  settings: [
+    ...softSearchSettings,
+    { name: "alphaLearningRate", type: { kind: "number", min: 0, max: Infinity, exclusiveMin: true }, default: 1e-4,
+      doc: "α's Adam learning rate", tasks: ["binary", "multiclass"] },
+    ...dartsPerFieldSettings,
+  ],
   run: runDarts,
 };

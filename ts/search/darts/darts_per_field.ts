@@ -10,19 +10,18 @@
  *   plan: every id of field f at d_{argmax_m α_fm}
  *
  * The splits are evaluatePlan's (ctrSplit with the search's seed): weights on train, α on
- * validation, the search model's own AUC and logloss on test (searchTestAuc, searchTestLogLoss),
- * and the plan retrained as DeepFM by evaluatePlan (testAuc, testLogLoss). A budget is met
- * afterwards by search(), which steps the least frequent ids down (the plan is then no longer
- * uniform within a field).
+ * validation, the search model's own AUC and logloss on test (searchMetrics testAuc, testLogLoss);
+ * search() retrains the returned plan as DeepFM by evaluatePlan (result.metrics). A budget is
+ * met afterwards by search(), which steps the least frequent ids down (the plan is then no
+ * longer uniform within a field).
  *
  * Settings: batchSize (256), epochs (1), learningRate of the weights (0.01, as evaluatePlan's
  * retrain), alphaLearningRate (1e-3, Hetu's), dim D (the largest candidate), head ("deepfm" or
- * "fm"), hidden (the deep tower, [64, 32]), evaluatePlan (true).
+ * "fm"), hidden (the deep tower, [64, 32]).
  *
  * Checkpoints are per training batch: the supernet with α, both Adams, and the position (epoch,
  * batch, which shuffle of the validation rows is in use and how far into it). Resumed, the
- * search is bit for bit the uninterrupted one on the CPU; the retraining of the plan
- * (evaluatePlan) starts from its beginning.
+ * search is bit for bit the uninterrupted one on the CPU.
  */
 import { plus } from "../../autograd/ops/arithmetic_op.js";
 import { reshapeOp } from "../../autograd/ops/gumbel_mixture_op.js";
@@ -43,9 +42,9 @@ import { Adam } from "../../optim/adam.js";
 import { planBytes } from "../../plan/size_plan.js";
 import { Tensor } from "../../tensor.js";
 import { moduleSnapshot, nestSnapshots, optimizerSnapshot, restoreModule, restoreOptimizer, snapshotPart } from "../../training/state_snapshot.js";
-import { evaluatePlan } from "../plan_evaluation.js";
 import type { SearchContext, SearchOutcome } from "../search_context.js";
-import { booleanSetting, numberSetting } from "../settings.js";
+import { numberSetting } from "../settings.js";
+import type { SettingSpec } from "../setting_table.js";
 import { batchBounds } from "../soft_selection/soft_stream.js";
 
 export interface DartsFieldModelOptions {
@@ -135,6 +134,20 @@ function rowsLoss(model: DartsFieldModel, data: CtrData, rows: Int32Array): Vari
   return bceWithLogits(model.forward(batch.fields), Tensor.from(batch.clicks, { shape: [rows.length, 1], device: model.device }));
 }
 
+/** The settings runDartsPerField reads, on CTR data. */
+export const dartsPerFieldSettings: readonly SettingSpec[] = [
+  { name: "batchSize", type: { kind: "integer", min: 2, max: 2 ** 24 }, default: 256, doc: "rows per batch", tasks: ["ctr"] },
+  { name: "epochs", type: { kind: "integer", min: 1, max: 1000 }, default: 1, doc: "passes over the training rows", tasks: ["ctr"] },
+  { name: "learningRate", type: { kind: "number", min: 0, max: Infinity, exclusiveMin: true }, default: 0.01,
+    doc: "the weights' Adam learning rate, and the retraining's", tasks: ["ctr"] },
+  { name: "alphaLearningRate", type: { kind: "number", min: 0, max: Infinity, exclusiveMin: true }, default: 1e-3,
+    doc: "α's Adam learning rate (Hetu's)", tasks: ["ctr"] },
+  { name: "dim", type: { kind: "integer", min: 1, max: 65536 }, default: "the largest candidate", doc: "D, the size every candidate is projected to",
+    tasks: ["ctr"] },
+  { name: "head", type: { kind: "choice", values: ["deepfm", "fm"] }, default: "deepfm", doc: "the search model's head", tasks: ["ctr"] },
+  { name: "hidden", type: { kind: "sizes" }, default: [64, 32], doc: "the deep tower's widths", tasks: ["ctr"] },
+];
+
 export async function runDartsPerField(context: SearchContext): Promise<SearchOutcome> {
   const { data, candidates, seed, device, settings } = context;
   const fields = data.fields;
@@ -150,7 +163,6 @@ export async function runDartsPerField(context: SearchContext): Promise<SearchOu
   if (!Array.isArray(hidden) || !hidden.every((h) => Number.isInteger(h) && h >= 1)) {
     throw new TypeError(`settings.hidden must be an array of layer sizes, got ${JSON.stringify(hidden)}`);
   }
-  const evaluate = booleanSetting(settings, "evaluatePlan", true);
 
   const split = ctrSplit(fields.clicks.length, { seed });
   if (split.train.length < 2 || split.validation.length < 2) {
@@ -206,11 +218,13 @@ export async function runDartsPerField(context: SearchContext): Promise<SearchOu
 
   const plan = model.mixture.plan();
   context.report({ phase: "plan", step: 0, bytes: planBytes(plan) });
-  const metrics: Record<string, number> = {};
+  const searchMetrics: Record<string, number> = {};
   if (split.test.length > 0) {
     const test = evaluateCtr(model, fields, split.test);
-    metrics.searchTestAuc = test.auc;
-    metrics.searchTestLogLoss = test.logLoss;
+    searchMetrics.testAuc = test.auc;
+    searchMetrics.testLogLoss = test.logLoss;
   }
-  return { plan, metrics: evaluate ? { ...metrics, ...evaluatePlan(plan, context) } : metrics };
+  // The supernet's table: every id at the sum of candidates, or at d_M when they share a row.
+  const peakSearchBytes = model.mixture.embedding.numRows * model.mixture.rowWidth * 4;
+  return { plan, searchMetrics, peakSearchBytes };
 }

@@ -13,8 +13,8 @@
  * the plan's memory ("lean"; the reference holds every size of every id, "all-sizes").
  *
  * ESAPN does not meet a budget by construction: search() holds its final plan to the budget by
- * stepping the least frequent ids down (budget.ts). The reported online metrics are those of the
- * unconstrained run; settings.retrain also retrains the constrained plan.
+ * stepping the least frequent ids down (budget.ts) and retrains that plan for result.metrics.
+ * The online figures of the unconstrained run are result.searchMetrics.
  */
 import { backward, noGrad } from "../../autograd/tape.js";
 import type { Variable } from "../../autograd/variable.js";
@@ -26,12 +26,10 @@ import { mseSigmoidLoss, softmaxCrossEntropyLoss, type LossResult } from "../../
 import { Adam } from "../../optim/adam.js";
 import { planBytes, type SizePlan } from "../../plan/size_plan.js";
 import { Tensor } from "../../tensor.js";
-import { constrainPlanToBudget } from "../budget.js";
-import { evaluatePlan, tableFrequencies } from "../plan_evaluation.js";
 import type { SearchContext, SearchMethodDefinition, SearchOutcome } from "../search_context.js";
 import type { SearchData, SearchEvent, SearchProgress } from "../search_types.js";
 import { EsapnController, type EsapnBatch, type EsapnMemory } from "./controller.js";
-import { esapnSettings, type EsapnSettings } from "./esapn_settings.js";
+import { esapnSettingTable, esapnSettings, type EsapnSettings } from "./esapn_settings.js";
 import { correctPredictions } from "../../training/rating_stream.js";
 import { RunningFrequency } from "./running_frequency.js";
 import { moduleSnapshot, nestSnapshots, restoreModule, snapshotPart, type StateSnapshot } from "../../training/state_snapshot.js";
@@ -243,25 +241,17 @@ export async function runEsapnStream(data: SearchData, options: EsapnStreamOptio
 async function runEsapn(context: SearchContext): Promise<SearchOutcome> {
   const { task, data } = context;
   if (task !== "binary" && task !== "multiclass") throw new RangeError(`ESAPN takes task "binary" or "multiclass", got "${task}"`);
-  const settings = esapnSettings(context.settings);
   const result = await runEsapnStream(data, {
     task, candidates: context.candidates, seed: context.seed, device: context.device, settings: context.settings,
     report: context.report, between: (capture) => context.checkpoint(capture),
     ...(context.resume === undefined ? {} : { resumeFrom: context.resume }),
   });
-  if (!settings.retrain) return { plan: result.plan, metrics: result.metrics };
-  const plan = context.budgetBytes === undefined ? result.plan
-    : constrainPlanToBudget(result.plan, context.budgetBytes, tableFrequencies(data, task));
-  const retrained = evaluatePlan(plan, context);
-  return {
-    plan: result.plan,
-    metrics: { ...result.metrics,
-               ...Object.fromEntries(Object.entries(retrained).map(([name, value]) => [`retrain${name[0]!.toUpperCase()}${name.slice(1)}`, value])) },
-  };
+  return { plan: result.plan, searchMetrics: result.metrics, peakSearchBytes: result.metrics.peakTrainingBytes! };
 }
 
 export const esapnMethod: SearchMethodDefinition = {
   defaultCandidates: [2, 4, 8, 16, 64, 128],
   tasks: ["binary", "multiclass"],
+  settings: esapnSettingTable,
   run: runEsapn,
 };

@@ -1,8 +1,10 @@
 /**
  * ESAPN's settings (search()'s `settings`), with the reference's values as defaults
- * (methods.md B §1–3). Keys other methods use are ignored here.
+ * (methods.md B §1–3): the table search() checks them against (an unknown key is an error there),
+ * and esapnSettings(), which reads them for runEsapnStream, called with or without search().
  */
 import { integerInRange, numberInRange, oneOf } from "../../arguments.js";
+import type { SettingSpec } from "../setting_table.js";
 import type { EsapnStorage } from "./controller.js";
 
 export interface EsapnSettings {
@@ -28,9 +30,24 @@ export interface EsapnSettings {
   policyHidden: number;
   /** Std of the initial embedding rows. Default 0.01. */
   initStd: number;
-  /** Also retrain the final plan (held to the budget) under the FIXED protocol (evaluatePlan). Default false. */
-  retrain: boolean;
 }
+
+/** The table search() checks `settings` against; esapnSettings() reads them with the same defaults. */
+export const esapnSettingTable: readonly SettingSpec[] = [
+  { name: "batchSize", type: { kind: "integer", min: 2, max: 2 ** 24 }, default: 500, doc: "samples per batch (batch norm needs two)" },
+  { name: "learningRate", type: { kind: "number", min: 0, max: Infinity }, default: 1e-3, doc: "the recommender's Adam learning rate" },
+  { name: "policyLearningRate", type: { kind: "number", min: 0, max: Infinity }, default: 1e-4, doc: "the policies' Adam learning rate" },
+  { name: "historyLength", type: { kind: "integer", min: 1, max: 1024 }, default: 5, doc: "T, the losses kept per id for the reward's baseline" },
+  { name: "baseline", type: { kind: "choice", values: ["mean", "last"] }, default: "mean", doc: "the reward's baseline: ave_loss or last_loss" },
+  { name: "storage", type: { kind: "choice", values: ["lean", "all-sizes"] }, default: "lean",
+    doc: "hold only each id's current size, or every size (the reference's memory)" },
+  { name: "order", type: { kind: "choice", values: ["time", "shuffle"] }, default: "time",
+    doc: "the stream's order: by time, or shuffled (the reference's random order)" },
+  { name: "trainFraction", type: { kind: "number", min: 0, max: 1 }, default: 0.75, doc: "the stream's head that trains; the tail is scored online" },
+  { name: "hidden", type: { kind: "integer", min: 1, max: 65536 }, default: 512, doc: "the recommender's hidden width" },
+  { name: "policyHidden", type: { kind: "integer", min: 1, max: 65536 }, default: 512, doc: "the policies' hidden width" },
+  { name: "initStd", type: { kind: "number", min: 0, max: Infinity }, default: 0.01, doc: "std of the initial embedding rows" },
+];
 
 function number(settings: Record<string, unknown>, name: string, fallback: number, min: number, max: number): number {
   return numberInRange(settings[name] ?? fallback, `settings.${name}`, min, max, true);
@@ -42,8 +59,6 @@ function integer(settings: Record<string, unknown>, name: string, fallback: numb
 
 export function esapnSettings(settings: Record<string, unknown>): EsapnSettings {
   if (typeof settings !== "object" || settings === null) throw new TypeError("settings must be an object");
-  const retrain = settings.retrain ?? false;
-  if (typeof retrain !== "boolean") throw new TypeError(`settings.retrain must be a boolean, got ${typeof retrain}`);
   return {
     batchSize: integer(settings, "batchSize", 500, 2, 2 ** 24),
     learningRate: number(settings, "learningRate", 1e-3, 0, Infinity),
@@ -56,6 +71,5 @@ export function esapnSettings(settings: Record<string, unknown>): EsapnSettings 
     hidden: integer(settings, "hidden", 512, 1, 65536),
     policyHidden: integer(settings, "policyHidden", 512, 1, 65536),
     initStd: number(settings, "initStd", 0.01, 0, Infinity),
-    retrain,
   };
 }

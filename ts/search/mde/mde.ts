@@ -7,7 +7,7 @@
  *   2. md_solver over the bands with d0 = the largest candidate: d_b = d0·(r_0/r_b)^α, where
  *      r_b = n_b/k_b is the inverse of band b's mean frequency, so the densest band gets d0;
  *   3. snap each d_b to the largest candidate ≤ it, and give every id its band's size;
- *   4. retrain and evaluate the plan (plan_evaluation.ts), the same way as every method.
+ *   4. search() retrains and evaluates the plan (plan_evaluation.ts), the same way as every method's.
  *
  * α is `settings.alpha` (default 0.3, DLRM's --md-temperature) without a budget. With one, α is
  * the smallest in [0, 1] whose snapped plan fits (bisection, md_solver.ts), one α shared by all
@@ -23,16 +23,16 @@
  * For your own training loop, mdeSizes(counts, options) gives the same plan from id counts, to
  * resize your MixedDimEmbedding with (there is nothing to step: MDE sizes once, before training).
  *
- * Stopped before the retraining, a resumed MDE computes its plan again; stopped during it, it
- * saves its outcome once the retraining ends (search.ts).
+ * Stopped before the retraining, a resumed MDE computes its plan again.
  */
 import { planBytes, type SizePlan } from "../../plan/size_plan.js";
 import { constrainPlanToBudget } from "../budget.js";
-import { evaluatePlan, planTables, tableFrequencies } from "../plan_evaluation.js";
+import { planTables, tableFrequencies } from "../plan_evaluation.js";
 import type { SearchContext, SearchMethodDefinition, SearchOutcome } from "../search_context.js";
 import { blockSizesToIds, frequencyBlocks, type FrequencyBlocks } from "./frequency_blocks.js";
 import { mdBudgetDims, mdTableDims } from "./md_solver.js";
 import { booleanSetting, numberSetting } from "../settings.js";
+import type { SettingSpec } from "../setting_table.js";
 
 
 
@@ -98,12 +98,19 @@ async function runMde(context: SearchContext): Promise<SearchOutcome> {
   context.report({ phase: "plan", step: 0, bytes: planBytes(plan) });
   // The plan takes milliseconds: stopped here, a resume computes it again (hence no events kept).
   await context.checkpoint(() => ({ state: {}, tensors: {}, events: 0 }));
-  context.report({ phase: "retrain", step: 0, bytes: planBytes(plan) });
-  return { plan, metrics: { ...evaluatePlan(plan, context), alpha } };
+  return { plan, searchMetrics: { alpha }, peakSearchBytes: planBytes(plan) };
 }
+
+const mdeSettings: readonly SettingSpec[] = [
+  { name: "alpha", type: { kind: "number", min: 0, max: 1 }, default: 0.3, doc: "α without a budget (DLRM's --md-temperature); with one it is searched" },
+  { name: "blocks", type: { kind: "integer", min: 1, max: 65536 }, default: 8, doc: "frequency bands per table" },
+  { name: "roundDims", type: { kind: "boolean" }, default: true, doc: "round each band's size to a power of two (md_solver)" },
+  { name: "d0", type: { kind: "integer", min: 1, max: 65536 }, default: "the largest candidate", doc: "the size of each table's densest band" },
+];
 
 export const mdeMethod: SearchMethodDefinition = {
   defaultCandidates: [2, 4, 8, 16, 32, 64, 128],
   tasks: ["ctr", "binary", "multiclass", "implicit"],
+  settings: mdeSettings,
   run: runMde,
 };

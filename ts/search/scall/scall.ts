@@ -20,7 +20,8 @@
  *         new size; new ids start from N(0, 0.01)
  *       train (early stopping on the validation slice); conv_fitness_t after envTrainSteps steps
  *       Recall@20, NDCG@20 on D_t's test split
- *   report the mean over t = 1..T (t = 0 is warm-up)
+ *   searchMetrics: the mean over t = 1..T (t = 0 is warm-up); result.metrics are the final
+ *   plan retrained by evaluatePlan (LightGCN, BPR), as for every method
  *
  * Budget: P floats per segment, in either of SCALL's modes: total bytes B from search()'s
  * budget (P = ⌊B/4⌋, fixed over time) or a mean size c (settings.meanSize, P = ⌊c·(|U|+|V|)⌋,
@@ -50,6 +51,7 @@
  * resume runs segment t again from its start, ending bit for bit as an uninterrupted run on the
  * CPU. At the reference's sizes a segment is minutes of work; that much is lost to an abort.
  */
+import type { SettingSpec } from "../setting_table.js";
 import { integerInRange, numberInRange } from "../../arguments.js";
 import { takeRows } from "../../data/take_rows.js";
 import { backward } from "../../autograd/tape.js";
@@ -105,6 +107,30 @@ interface ScallSettings {
   stateGroups: number;
   hidden: number;
 }
+
+const count = (min: number) => ({ kind: "integer", min, max: Number.MAX_SAFE_INTEGER }) as const;
+const fraction = { kind: "number", min: 0, max: 1 } as const;
+const scallSettings: readonly SettingSpec[] = [
+  { name: "meanSize", type: { kind: "number", min: 0, max: 65536, exclusiveMin: true }, default: "10 without a budget",
+    doc: "c, the budget as a mean size per id (P = c·ids, growing with the ids), in [d_min, d_max]" },
+  { name: "newEntityThreshold", type: count(1), default: 15000, doc: "new ids that start a segment" },
+  { name: "reservoirFraction", type: fraction, default: 0.2, doc: "the replayed share of earlier segments" },
+  { name: "trainFraction", type: fraction, default: 0.8, doc: "each segment's training share" },
+  { name: "validationFraction", type: fraction, default: 0.1, doc: "each segment's validation share" },
+  { name: "maxSegments", type: count(1), default: "all", doc: "stop after this many segments" },
+  { name: "envSteps", type: count(0), default: 30, doc: "the agent's environment steps per segment, at most" },
+  { name: "minEnvSteps", type: count(0), default: 10, doc: "environment steps before the search may settle" },
+  { name: "envTrainSteps", type: count(1), default: 200, doc: "LightGCN steps per environment step" },
+  { name: "trainSteps", type: count(1), default: 4000, doc: "LightGCN steps per deployed segment, at most" },
+  { name: "evalEvery", type: count(1), default: 200, doc: "steps between early-stopping checks" },
+  { name: "patience", type: count(1), default: 3, doc: "checks without improvement before stopping" },
+  { name: "batchSize", type: count(1), default: 2048, doc: "BPR batch, also the retraining's" },
+  { name: "learningRate", type: { kind: "number", min: 0, max: Infinity }, default: 0.03, doc: "LightGCN's Adam learning rate, also the retraining's" },
+  { name: "rewardLow", type: { kind: "number", min: -Infinity, max: Infinity }, default: 0.9, doc: "the reward's low scaling bound" },
+  { name: "rewardHigh", type: { kind: "number", min: -Infinity, max: Infinity }, default: 1.1, doc: "the reward's high scaling bound" },
+  { name: "stateGroups", type: { kind: "integer", min: 1, max: 1 << 16 }, default: 256, doc: "state pooling groups" },
+  { name: "hidden", type: { kind: "integer", min: 1, max: 1 << 16 }, default: 512, doc: "the agent's hidden width" },
+];
 
 function setting(settings: Record<string, unknown>, name: string, fallback: number, min: number, max: number, integer: boolean): number {
   const value = settings[name] ?? fallback;
@@ -439,6 +465,13 @@ async function runScall(context: SearchContext): Promise<SearchOutcome> {
     return { sizes: { users: users!, items: items! }, sampled };
   };
   const bytesOf = (sizes: Sizes) => 4 * (sizes.users.reduce((a, b) => a + b, 0) + sizes.items.reduce((a, b) => a + b, 0));
+  // The largest table trained (a trial or a deployed segment): what the search held at its peak.
+  let peakSearchBytes = 0;
+  const held = (sizes: Sizes) => {
+    const bytes = bytesOf(sizes);
+    peakSearchBytes = Math.max(peakSearchBytes, bytes);
+    return bytes;
+  };
 
   let previous: PreviousSegment | undefined;
   let seen: Observation | undefined;
@@ -509,7 +542,7 @@ async function runScall(context: SearchContext): Promise<SearchOutcome> {
         state = nextState;
         seen = next;
         envStepsRun += 1;
-        context.report({ phase: `search ${index}`, step, total: settings.envSteps, bytes: bytesOf(trial), loss: criticLoss });
+        context.report({ phase: `search ${index}`, step, total: settings.envSteps, bytes: held(trial), loss: criticLoss });
         ratios.push(actionToSizes(agent.act(state, true)).ratio);
         const recent = ratios.slice(-6);
         const settled = recent.length === 6 && recent.every((r, k) => k === 0 || Math.abs(r - recent[k - 1]!) < 0.01);
@@ -529,7 +562,7 @@ async function runScall(context: SearchContext): Promise<SearchOutcome> {
     seen = { ...seen, userMean, itemMean };
     const test = rank(trained.model, segment, segment.test);
     tested = [...tested, test];
-    context.report({ phase: `segment ${index}`, step: index, total: segments.length, bytes: bytesOf(sizes) });
+    context.report({ phase: `segment ${index}`, step: index, total: segments.length, bytes: held(sizes) });
     previous = { segment, rows: saveRows(trained.model), convFitness: trained.convFitness, sizes };
   }
   await atBoundary(segments.length);
@@ -544,7 +577,8 @@ async function runScall(context: SearchContext): Promise<SearchOutcome> {
   const mean = (pick: (r: Ranking) => number) => reported.reduce((sum, r) => sum + pick(r), 0) / reported.length;
   return {
     plan: planOf({ users, items }),
-    metrics: {
+    peakSearchBytes,
+    searchMetrics: {
       recall20: mean((r) => r.recall),
       ndcg20: mean((r) => r.ndcg),
       segments: segments.length,
@@ -557,6 +591,7 @@ async function runScall(context: SearchContext): Promise<SearchOutcome> {
 export const scallMethod: SearchMethodDefinition = {
   defaultCandidates: [1, 256],
   tasks: ["implicit"],
+  settings: scallSettings,
   run: runScall,
 };
 

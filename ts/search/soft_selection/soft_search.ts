@@ -2,26 +2,24 @@
  * A soft-selection search on a rating stream, start to end, for DARTS per id and AutoEmb: split
  * the stream (time order unless settings.order is "shuffle", the first 75% to search on, the rest to test),
  * build the soft-mixing recommender, run the shared loop (soft_stream.ts) with the method's
- * selector, take each id's heaviest candidate as the plan, and evaluate the plan.
+ * selector, and take each id's heaviest candidate as the plan.
  *
- * Metrics: `searchTestAccuracy` and `searchTestLoss` are the soft model's own prequential numbers
- * on the test tail (what the ESAPN slides report for DARTS and AutoEmb), `searchTrainAccuracy`
- * and `searchTrainLoss` the same over the head, `searchSamplesPerSecond` the search's training
- * rate over the head; the rest are evaluatePlan's for the final plan retrained with ESAPN's
- * recommender in the same order (testAccuracy, testLoss, the baselines, samplesPerSecond). The budget is not
- * part of the search: search() holds the plan to it afterwards (budget.ts), stepping the least
- * frequent ids down first.
+ * searchMetrics: `testAccuracy` and `testLoss` are the soft model's own prequential numbers on
+ * the test tail (what the ESAPN slides report for DARTS and AutoEmb), `trainAccuracy` and
+ * `trainLoss` the same over the head, `samplesPerSecond` the search's training rate over the
+ * head. The budget is not part of the search: search() holds the plan to it afterwards
+ * (budget.ts), stepping the least frequent ids down first, and retrains that plan with ESAPN's
+ * recommender in the same order for result.metrics.
  *
  * Settings (all optional): batchSize (250), learningRate of the recommender (5e-4; the same
  * defaults as the FIXED protocol's runRatingExperiment), epochs over the head (1), dim D (the
  * largest candidate), hidden (512), initStd (0.01), order ("time" or "shuffle", the reference's
- * random order; default "time"), evaluatePlan (true; false skips the retrain).
+ * random order; default "time").
  *
  * Checkpoints are per batch: the recommender and its Adam, the selector (α and its Adam, or
  * the controllers, their Adams and each id's previous weights) and the stream's position. A
  * resumed search gives the plan and the metrics of an uninterrupted one, bit for bit on the
- * CPU. The retraining of the plan (evaluatePlan) is not cut into steps: after the last batch,
- * a resume starts it from the beginning.
+ * CPU. The retraining of the plan (search()'s evaluatePlan) is not cut into steps.
  */
 import { oneOf } from "../../arguments.js";
 import type { Device } from "../../backend.js";
@@ -30,11 +28,11 @@ import { Adam } from "../../optim/adam.js";
 import { planBytes, type SizePlan } from "../../plan/size_plan.js";
 import type { RatingTask } from "../../training/rating_stream.js";
 import { moduleSnapshot, nestSnapshots, restoreModule, snapshotPart, type StateSnapshot } from "../../training/state_snapshot.js";
-import { evaluatePlan } from "../plan_evaluation.js";
 import type { SearchContext, SearchOutcome } from "../search_context.js";
 import { SoftSelectionRecommender } from "./soft_recommender.js";
 import { runningFrequencies, runSoftStream, type SoftSelector, type SoftStreamPosition } from "./soft_stream.js";
-import { booleanSetting, numberSetting } from "../settings.js";
+import { numberSetting } from "../settings.js";
+import type { SettingSpec } from "../setting_table.js";
 
 /** What a method gets to build its selector from. */
 export interface SoftSelectorSetup {
@@ -58,6 +56,20 @@ export interface PlanningSelector extends SoftSelector {
   restore(snapshot: StateSnapshot): void;
 }
 
+/** The settings runSoftRatingSearch reads, on the rating tasks. */
+export const softSearchSettings: readonly SettingSpec[] = [
+  { name: "batchSize", type: { kind: "integer", min: 2, max: 2 ** 24 }, default: 250, doc: "samples per batch", tasks: ["binary", "multiclass"] },
+  { name: "learningRate", type: { kind: "number", min: 0, max: Infinity, exclusiveMin: true }, default: 5e-4,
+    doc: "the recommender's Adam learning rate", tasks: ["binary", "multiclass"] },
+  { name: "epochs", type: { kind: "integer", min: 1, max: 1000 }, default: 1, doc: "passes over the stream's head", tasks: ["binary", "multiclass"] },
+  { name: "dim", type: { kind: "integer", min: 1, max: 65536 }, default: "the largest candidate", doc: "D, the size every candidate is projected to",
+    tasks: ["binary", "multiclass"] },
+  { name: "hidden", type: { kind: "integer", min: 1, max: 65536 }, default: 512, doc: "the recommender's hidden width", tasks: ["binary", "multiclass"] },
+  { name: "initStd", type: { kind: "number", min: 0, max: Infinity }, default: 0.01, doc: "std of the initial embedding rows", tasks: ["binary", "multiclass"] },
+  { name: "order", type: { kind: "choice", values: ["time", "shuffle"] }, default: "time",
+    doc: "the stream's order: by time, or shuffled (the reference's random order)", tasks: ["binary", "multiclass"] },
+];
+
 export async function runSoftRatingSearch(context: SearchContext,
                                           createSelector: (setup: SoftSelectorSetup) => PlanningSelector): Promise<SearchOutcome> {
   const { data, candidates, seed, device, settings } = context;
@@ -69,7 +81,6 @@ export async function runSoftRatingSearch(context: SearchContext,
   const dim = numberSetting(settings, "dim", candidates[candidates.length - 1]!, { min: 1, max: 65536, integer: true });
   const hidden = numberSetting(settings, "hidden", 512, { min: 1, max: 65536, integer: true });
   const initStd = numberSetting(settings, "initStd", 0.01, { min: 0 });
-  const evaluate = booleanSetting(settings, "evaluatePlan", true);
   if (data.users.length < 2) throw new RangeError(`the stream needs at least 2 ratings, got ${data.users.length}`);
 
   const order = oneOf(settings.order ?? "time", "settings.order", ["time", "shuffle"] as const);
@@ -100,11 +111,12 @@ export async function runSoftRatingSearch(context: SearchContext,
   });
   const plan: SizePlan = { candidates, tables: selector.sizes() };
   context.report({ phase: "plan", step: 0, bytes: planBytes(plan) });
-  const metrics: Record<string, number> = {
-    searchTrainAccuracy: stream.train.accuracy, searchTrainLoss: stream.train.loss,
-    searchTestAccuracy: stream.test.accuracy, searchTestLoss: stream.test.loss,
-    // samplesPerSecond below is the plan's retraining (evaluatePlan); this is the search's own.
-    searchSamplesPerSecond: stream.train.samples / stream.train.seconds,
+  const searchMetrics: Record<string, number> = {
+    trainAccuracy: stream.train.accuracy, trainLoss: stream.train.loss,
+    testAccuracy: stream.test.accuracy, testLoss: stream.test.loss,
+    samplesPerSecond: stream.train.samples / stream.train.seconds,
   };
-  return { plan, metrics: evaluate ? { ...metrics, ...evaluatePlan(plan, context) } : metrics };
+  // The supernet's table: one row of the largest candidate per id (soft_selection_embedding.ts).
+  const peakSearchBytes = (data.numUsers + data.numItems) * candidates[candidates.length - 1]! * 4;
+  return { plan, searchMetrics, peakSearchBytes };
 }
