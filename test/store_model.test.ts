@@ -41,7 +41,7 @@ function floats(seed: number, n: number, scale = 1): Float32Array {
   return Float32Array.from({ length: n }, () => (random() * 2 - 1) * scale);
 }
 
-/** Up to `count` distinct ids in [0, numRows), in the order drawn. */
+/** The distinct ids the picks name in [0, numRows), in the order drawn. */
 function distinctIds(picks: readonly number[], numRows: number): number[] {
   return numRows === 0 ? [] : [...new Set(picks.map((p) => p % numRows))];
 }
