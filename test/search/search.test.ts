@@ -27,6 +27,10 @@ describe("search()", () => {
     expect(result.plan.tables.items!.every((d) => d === 38)).toBe(true);
     expect(result.bytes).toBeLessThanOrEqual(result.budgetBytes!);
     expect(result.bytes + (150 + 90) * 4).toBeGreaterThan(result.budgetBytes!);
+    // One float per id, below the smallest candidate (2): FIXED at size 1, which no other method can reach.
+    const one = await search({ method: "fixed", data, budget: { ratio: 1 / 128 }, seed: 1 });
+    for (const sizes of Object.values(one.plan.tables)) expect(sizes.every((d) => d === 1)).toBe(true);
+    await expect(search({ method: "mde", data, budget: { ratio: 1 / 128 }, seed: 1 })).rejects.toThrow(/cannot be met/);
   });
 
   it("runs CTR search on ratings with user and item as the fields and a rating above 3.5 as the click", async () => {
@@ -38,7 +42,8 @@ describe("search()", () => {
   });
 
   it("rejects an impossible budget, an unknown method and a task the method cannot take", async () => {
-    await expect(search({ method: "fixed", data, budget: { bytes: 100 } })).rejects.toThrow(/cannot be met: every id at the smallest candidate/);
+    await expect(search({ method: "fixed", data, budget: { bytes: 100 } })).rejects.toThrow(/cannot be met: every id at the smallest size \(1\)/);
+    await expect(search({ method: "mde", data, budget: { bytes: 100 } })).rejects.toThrow(/cannot be met: every id at the smallest candidate \(2\)/);
     await expect(search({ method: "dart" as "darts", data })).rejects.toThrow(TypeError);
     await expect(search({ method: "fixed", data, candidates: [4, 2] })).rejects.toThrow(/strictly increasing/);
   });

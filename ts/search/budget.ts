@@ -15,8 +15,12 @@ function totalRows(rows: TableRows): number {
   return Object.values(rows).reduce((a, b) => a + b, 0);
 }
 
-/** The budget in bytes, or undefined without one; a RangeError when even every id at d_min exceeds it. */
-export function resolveBudget(budget: Budget | undefined, rows: TableRows, candidates: readonly number[]): number | undefined {
+/**
+ * The budget in bytes, or undefined without one; a RangeError when even every id at the smallest
+ * size exceeds it. That is d_min, or 1 for a method whose sizes may be any integer (FIXED).
+ */
+export function resolveBudget(budget: Budget | undefined, rows: TableRows, candidates: readonly number[],
+                              smallestSize: number = candidates[0]!): number | undefined {
   if (budget === undefined) return undefined;
   const largest = candidates[candidates.length - 1]!;
   const fixedBytes = totalRows(rows) * largest * 4;
@@ -28,10 +32,10 @@ export function resolveBudget(budget: Budget | undefined, rows: TableRows, candi
   } else {
     throw new TypeError("budget must be { bytes } or { ratio }");
   }
-  const smallest = totalRows(rows) * candidates[0]! * 4;
+  const smallest = totalRows(rows) * smallestSize * 4;
   if (bytes < smallest) {
-    throw new RangeError(`budget of ${Math.floor(bytes)} bytes cannot be met: every id at the smallest candidate ` +
-                         `(${candidates[0]}) already takes ${smallest} bytes`);
+    throw new RangeError(`budget of ${Math.floor(bytes)} bytes cannot be met: every id at the smallest ` +
+                         `${smallestSize === candidates[0] ? "candidate" : "size"} (${smallestSize}) already takes ${smallest} bytes`);
   }
   return Math.floor(bytes);
 }

@@ -57,7 +57,7 @@ export async function search(options: SearchOptions): Promise<SearchResult> {
   // Ratings without categorical fields take part in CTR search with user and item as the fields.
   const data = task === "ctr" && options.data.fields === undefined ? { ...options.data, fields: ratingFields(options.data) } : options.data;
   const rows = planTables(data, task);
-  const budgetBytes = resolveBudget(options.budget, rows, candidates);
+  const budgetBytes = resolveBudget(options.budget, rows, candidates, method.anyIntegerSize ? 1 : candidates[0]);
   const history: SearchEvent[] = [];
   const seed = integerInRange(options.seed ?? 0, "seed", 0, Number.MAX_SAFE_INTEGER);
   const settings = options.settings ?? {};

@@ -70,5 +70,7 @@ export interface SearchMethodDefinition {
   tasks: readonly SearchTask[];
   /** The settings it reads (besides evaluatePlan's, planEvaluationSettings), checked by search() before it runs. */
   settings: readonly SettingSpec[];
+  /** Whether its plans may give an id any integer size (FIXED), so that a budget down to one float per id can be met. */
+  anyIntegerSize?: boolean;
   run: SearchRunner;
 }

@@ -32,5 +32,6 @@ export const fixedMethod: SearchMethodDefinition = {
   tasks: ["binary", "multiclass", "ctr", "implicit"],
   // Only evaluatePlan's: the plan itself has no settings.
   settings: [],
+  anyIntegerSize: true,
   run: runFixed,
 };
