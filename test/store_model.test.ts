@@ -50,6 +50,12 @@ function batchIds(picks: readonly number[], numRows: number): number[] {
   return numRows === 0 ? [] : picks.map((p) => p % numRows);
 }
 
+/** A batch of ids the picks name and its gradient rows [ids.length, maxDim], drawn from the seed. */
+function gradientBatch(model: ExactStoreModel, picks: readonly number[], seed: number): { ids: Int32Array; grad: Float32Array } {
+  const ids = Int32Array.from(batchIds(picks, model.numRows));
+  return { ids, grad: floats(seed, ids.length * model.maxDim) };
+}
+
 function onDevice<A extends Float32Array | Int32Array>(real: Real, data: A, shape: number[]): A | Tensor {
   return real.device === "cpu" ? data : Tensor.from(data, { shape, device: real.device });
 }
@@ -142,8 +148,7 @@ class Step extends StoreCommand {
     super();
   }
   act(model: ExactStoreModel, real: Real): void {
-    const ids = Int32Array.from(batchIds(this.picks, model.numRows));
-    const grad = floats(this.seed, ids.length * model.maxDim);
+    const { ids, grad } = gradientBatch(model, this.picks, this.seed);
     real.store.step(onDevice(real, ids, [ids.length]), onDevice(real, grad, [ids.length, model.maxDim]));
     model.step(ids, grad);
     reached.steps += 1;
@@ -158,8 +163,7 @@ class SparseGradient extends StoreCommand {
     super();
   }
   act(model: ExactStoreModel, real: Real): void {
-    const ids = Int32Array.from(batchIds(this.picks, model.numRows));
-    const grad = floats(this.seed, ids.length * model.maxDim);
+    const { ids, grad } = gradientBatch(model, this.picks, this.seed);
     const actual = real.store.sparseGradient(onDevice(real, ids, [ids.length]), onDevice(real, grad, [ids.length, model.maxDim]));
     const expected = model.sparseGradient(ids, grad);
     expect(Array.from(actual.ids.toArray())).toEqual(expected.ids);
