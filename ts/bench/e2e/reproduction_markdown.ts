@@ -8,11 +8,11 @@
  */
 import { formatBytes } from "../../cli/progress_reporter.js";
 import { describeRun } from "../machine.js";
-import { ml20mShape, type DatasetName, type Protocol } from "./datasets.js";
+import { ml20mShape } from "./datasets.js";
 import type { E2eResults } from "./e2e_results.js";
-import { checkChain, checkPair, type ChainCheck, type PairCheck } from "./orderings.js";
-import type { Family } from "./run_record.js";
-import type { FigureName, Spread, SummaryRow } from "./seed_summary.js";
+import { formats, groups, meanSpread, protocolNames, table, verdictLine } from "./markdown_figures.js";
+import { checkChain, checkPair, type ChainCheck } from "./orderings.js";
+import type { FigureName, SummaryRow } from "./seed_summary.js";
 import { equalBudgetMeanSize, esapnFrozenPolicy, fixedAtEsapnBytes } from "./suite.js";
 
 /** The slides' own tables (../shared/papers/esapn-slides.txt), for comparison: accuracy in %. */
@@ -33,44 +33,11 @@ const slides = {
 
 const ratingLabels = ["FIXED", "DARTS", "AutoEmb", "ESAPN"] as const;
 const ratingTableLabels = [...ratingLabels, fixedAtEsapnBytes, esapnFrozenPolicy];
-const protocolNames: Record<Protocol, string> = { time: "time-ordered stream", shuffle: "shuffled split" };
-
-const formats = {
-  percent: (x: number) => (100 * x).toFixed(2),
-  loss: (x: number) => x.toFixed(4),
-  auc: (x: number) => x.toFixed(4),
-  ratio: (x: number) => `${(100 * x).toFixed(2)}%`,
-};
-
-/** "mean ± sd" with one format for both. */
-function meanSpread(spread: Spread | undefined, format: (x: number) => string): string {
-  if (spread === undefined) return "–";
-  return spread.n < 2 ? format(spread.mean) : `${format(spread.mean)} ± ${format(spread.sd).replace(/^-/, "")}`;
-}
-
-const table = (header: readonly string[], rows: readonly (readonly string[])[], align = header.map((_, c) => (c === 0 ? "---" : "--:"))) =>
-  [`| ${header.join(" | ")} |`, `|${align.join("|")}|`, ...rows.map((row) => `| ${row.join(" | ")} |`)];
-
-/** The rows of a family, grouped by (data set, protocol), in the order they first appear. */
-function groups(rows: readonly SummaryRow[], family: Family): { dataset: DatasetName; protocol: Protocol; rows: SummaryRow[] }[] {
-  const out: { dataset: DatasetName; protocol: Protocol; rows: SummaryRow[] }[] = [];
-  for (const row of rows.filter((r) => r.family === family)) {
-    let group = out.find((g) => g.dataset === row.dataset && g.protocol === row.protocol);
-    if (group === undefined) out.push(group = { dataset: row.dataset, protocol: row.protocol, rows: [] });
-    group.rows.push(row);
-  }
-  return out;
-}
 
 /** A row's mean size per id: its bytes over 4 × its ids. */
 function meanSize(row: SummaryRow): number {
   const ids = Object.values(row.tables).reduce((sum, table) => sum + table.ids, 0);
   return (row.figures.bytes?.mean ?? 0) / (4 * ids);
-}
-
-function verdictLine(check: PairCheck, format: (x: number) => string): string {
-  return `${check.better} vs ${check.worse}: Δ = ${check.delta >= 0 ? "+" : "−"}${format(Math.abs(check.delta))} ` +
-         `(spread ${format(check.spread)}): ${check.verdict}`;
 }
 
 function chainLine(check: ChainCheck, format: (x: number) => string): string {
