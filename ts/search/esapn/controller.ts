@@ -13,30 +13,36 @@
  * so the chain's output for the id is unchanged and the table holds only the current sizes
  * (methods.md A2: memory while training is the plan's memory). Sizes never shrink.
  *
- * Two departures from the reference:
+ * That is the reference's immediate reward (reward "immediate"). Departures from the reference:
  * - The reference applies the controller's sampled enlargements to its tables before the forward
  *   that measures l. Through a projection chain an enlarge leaves each row's output unchanged
  *   (the reference's per-branch batch norm made l depend on it only through that branch's
  *   statistics), so l is measured at the current sizes and the sampled actions are not written.
- *   The reward therefore does not depend on the action (see README.md).
+ *   The immediate reward therefore does not depend on the action (see README.md).
+ * - reward "delayed" makes it depend on it: act() samples a ~ π(· | s) and applies it for real,
+ *   and the action is rewarded at the id's next occurrence, after the recommender has trained at
+ *   the new size, with r = mean_T(losses before the action) − the loss there (pending_actions.ts).
+ *   observe() takes that policy step; there is no update().
+ * - With budgetBytes the live tables never exceed the budget after act() (live_budget.ts): new
+ *   ids that push them past it make the least frequent ids step down, an enlargement that does not
+ *   fit is refused, and the policy's state holds β, the fraction of the budget left.
+ * - policy "frozen" never takes a policy step: the control that tells whether learning matters.
  * - Actions at the largest size are masked to keep, and such samples, having no choice, add
  *   nothing to the policy gradient (the reference reinforces the masked "keep").
  */
-import { backward } from "../../autograd/tape.js";
 import { integerInRange, numberInRange, oneOf, optionsObject } from "../../arguments.js";
 import { uniformStream } from "../../data/seeds.js";
 import type { Mulberry32 } from "../../data/random.js";
 import { MixedDimEmbedding } from "../../modules/mixed_dim_embedding.js";
 import type { ModuleState } from "../../modules/module.js";
 import { ProjectionChain } from "../../modules/projection_chain.js";
-import { Adam } from "../../optim/adam.js";
 import type { SizePlan } from "../../plan/size_plan.js";
-import { Tensor } from "../../tensor.js";
 import { moduleSnapshot, nestSnapshots, restoreModule, snapshotPart, snapshotTensor,
          type StateSnapshot } from "../../training/state_snapshot.js";
 import { enlargeRows } from "./enlarge.js";
-import { LossHistory } from "./loss_history.js";
-import { enlarge, keep, reinforceGradient, SizePolicy } from "./policy.js";
+import { admitEnlargements, fitTablesToBudget, liveBytes, type BudgetTable, type EnlargeRequest } from "./live_budget.js";
+import { enlarge, keep, type SizePolicy } from "./policy.js";
+import { SideSearch, type SampledActions } from "./side_search.js";
 
 export interface EsapnSide {
   embedding: MixedDimEmbedding;
@@ -68,8 +74,22 @@ export interface EsapnControllerOptions {
   /** Width of the frequency embedding. Default 32. */
   frequencyDim?: number;
   storage?: EsapnStorage;
+  /**
+   * A cap on the live tables, Σ d_i · 4 over every id of every side, held after every act()
+   * (live_budget.ts). Default: none. Requires storage "lean".
+   */
+  budgetBytes?: number;
+  /** "immediate" (the reference: update() after the step) or "delayed" (at the id's next occurrence). Default "immediate". */
+  reward?: EsapnReward;
+  /** "learned" (default) or "frozen": the policies keep their initial weights (a control). */
+  policy?: EsapnPolicyMode;
   seed?: number;
 }
+
+/** When an action is rewarded: after the step on its batch (the reference) or at its id's next occurrence. */
+export type EsapnReward = "immediate" | "delayed";
+/** Whether the policies learn ("learned") or keep their initial weights ("frozen"). */
+export type EsapnPolicyMode = "learned" | "frozen";
 
 /** One batch as the controller sees it: per side, each sample's id and its running frequency (the sample counted). */
 export type EsapnBatch = Record<string, { ids: Int32Array; frequencies: Int32Array }>;
@@ -87,88 +107,12 @@ export interface EsapnMemory {
   fixedBytes: number;
 }
 
-/** One side's search state: its table, policy, optimizer, loss history and the last batch it saw. */
-class SideSearch {
-  readonly candidates: Int32Array;
-  readonly largest: number;
-  /** size → candidate index, −1 for sizes that are not candidates. */
-  readonly #indexOfSize: Int8Array;
-  readonly policy: SizePolicy;
-  readonly optimizer: Adam;
-  readonly history: LossHistory;
-  #decisions = new Uint8Array(0);
-  #stamps = new Int32Array(0);
-  #tick = 0;
-  previous: { ids: Int32Array; frequencies: Int32Array } | undefined;
-
-  constructor(readonly name: string, readonly embedding: MixedDimEmbedding, readonly chain: ProjectionChain,
-              options: { historyLength: number; learningRate: number; hidden: number; frequencyDim: number; seed: number }) {
-    this.candidates = Int32Array.from(embedding.store.candidates);
-    this.largest = this.candidates.length - 1;
-    this.#indexOfSize = new Int8Array(embedding.maxDim + 1).fill(-1);
-    this.candidates.forEach((d, k) => { this.#indexOfSize[d] = k; });
-    this.policy = new SizePolicy({ numSizes: this.candidates.length, hidden: options.hidden,
-                                   frequencyDim: options.frequencyDim, seed: options.seed, device: embedding.store.device });
-    this.optimizer = new Adam(this.policy.parameters(), { learningRate: options.learningRate });
-    this.history = new LossHistory(embedding.numRows, options.historyLength);
-  }
-
-  /** Each sample's size index now. */
-  sizeIndices(ids: Int32Array): Int32Array {
-    const sizes = this.embedding.sizes();
-    const out = new Int32Array(ids.length);
-    for (let b = 0; b < ids.length; ++b) out[b] = this.#indexOfSize[sizes[ids[b]!]!]!;
-    return out;
-  }
-
-  /** The samples whose action counts: each id's last sample in the batch, where the id is below the largest size. */
-  decidingSamples(ids: Int32Array, indices: Int32Array): Int32Array {
-    const seen = new Set<number>();
-    const rows: number[] = [];
-    for (let b = ids.length - 1; b >= 0; --b) {
-      if (seen.has(ids[b]!)) continue;
-      seen.add(ids[b]!);
-      if (indices[b]! < this.largest) rows.push(b);
-    }
-    return Int32Array.from(rows.reverse());
-  }
-
-  /**
-   * Enlarges each id whose last sample in the batch chose to (numpy's last write wins), one
-   * step, d_k → d_{k+1}, with the row W_k·e + b_k. Returns how many ids grew.
-   */
-  enlargeChosen(ids: Int32Array, indices: Int32Array, actions: Uint8Array): number {
-    const rows = this.embedding.numRows;
-    if (this.#stamps.length < rows) {
-      this.#stamps = new Int32Array(rows);
-      this.#decisions = new Uint8Array(rows);
-      this.#tick = 0;
-    }
-    const tick = ++this.#tick;
-    for (let b = 0; b < ids.length; ++b) {
-      this.#decisions[ids[b]!] = actions[b]!;
-      this.#stamps[ids[b]!] = tick;
-    }
-    const chosen = new Int32Array(ids.length);
-    const from = new Int32Array(ids.length);
-    let count = 0;
-    for (let b = 0; b < ids.length; ++b) {
-      const id = ids[b]!;
-      if (this.#stamps[id] !== tick) continue;
-      this.#stamps[id] = 0;
-      if (this.#decisions[id] !== enlarge || indices[b]! >= this.largest) continue;
-      chosen[count] = id;
-      from[count] = this.candidates[indices[b]!]!;
-      count += 1;
-    }
-    if (count > 0) enlargeRows(this.embedding, this.chain, chosen.subarray(0, count), from.subarray(0, count));
-    return count;
-  }
-}
-
 export class EsapnController {
   readonly storage: EsapnStorage;
   readonly baseline: "mean" | "last";
+  readonly reward: EsapnReward;
+  readonly policyMode: EsapnPolicyMode;
+  readonly budgetBytes: number | undefined;
   readonly #sides: SideSearch[];
   readonly #random: Mulberry32;
   #previousSamples: number | undefined;
@@ -176,7 +120,8 @@ export class EsapnController {
   /**
    * @example
    * const controller = new EsapnController({ sides: { users: { embedding: users, chain: userChain },
-   *                                                   items: { embedding: items, chain: itemChain } } });
+   *                                                   items: { embedding: items, chain: itemChain } },
+   *                                          budgetBytes: 256 * 1024, reward: "delayed" });
    */
   constructor(options: EsapnControllerOptions) {
     const opts = optionsObject(options);
@@ -185,12 +130,21 @@ export class EsapnController {
     }
     this.storage = oneOf(opts.storage ?? "lean", "storage", ["lean", "all-sizes"] as const);
     this.baseline = oneOf(opts.baseline ?? "mean", "baseline", ["mean", "last"] as const);
+    this.reward = oneOf(opts.reward ?? "immediate", "reward", ["immediate", "delayed"] as const);
+    this.policyMode = oneOf(opts.policy ?? "learned", "policy", ["learned", "frozen"] as const);
+    this.budgetBytes = opts.budgetBytes === undefined ? undefined
+      : integerInRange(opts.budgetBytes, "budgetBytes", 0, Number.MAX_SAFE_INTEGER);
+    if (this.budgetBytes !== undefined && this.storage !== "lean") {
+      throw new RangeError(`budgetBytes needs storage "lean": "${this.storage}" counts every candidate of every id, ` +
+                           "which no budget below that holds");
+    }
     const seed = integerInRange(opts.seed ?? 0, "seed", 0, Number.MAX_SAFE_INTEGER);
     const settings = {
       historyLength: integerInRange(opts.historyLength ?? 5, "historyLength", 1, 1024),
       learningRate: numberInRange(opts.learningRate ?? 1e-4, "learningRate", 0, Infinity, true),
       hidden: integerInRange(opts.hidden ?? 512, "hidden", 1, 65536),
       frequencyDim: integerInRange(opts.frequencyDim ?? 32, "frequencyDim", 1, 65536),
+      budgetFeature: this.budgetBytes !== undefined,
     };
     this.#sides = Object.entries(opts.sides).map(([name, side], k) => {
       if (typeof side !== "object" || side === null || !(side.embedding instanceof MixedDimEmbedding)) {
@@ -205,6 +159,13 @@ export class EsapnController {
       }
       return new SideSearch(name, side.embedding, side.chain, { ...settings, seed: seed + 1000 * (k + 1) });
     });
+    const first = this.#sides[0]!.candidates;
+    for (const side of this.#sides) {
+      if (side.candidates.length !== first.length || side.candidates.some((d, k) => d !== first[k])) {
+        throw new RangeError(`sides.${side.name} has candidates [${side.candidates.join(", ")}] but sides.${this.#sides[0]!.name} ` +
+                             `has [${first.join(", ")}]; every side must have the same`);
+      }
+    }
     this.#random = uniformStream(seed, 211);
   }
 
@@ -214,63 +175,106 @@ export class EsapnController {
   }
 
   /**
-   * update_RS's acting: for every sample the greedy action argmax π(· | f, k) (keep at the largest
-   * size); each id whose (last) sample chose to enlarge grows one candidate. Returns the ids
-   * grown per side. A batch of fewer than two samples keeps every size (the policy's batch norm
-   * needs two).
+   * update_RS's acting: an action for each id's last sample below the largest size, greedy
+   * (argmax π, reward "immediate") or sampled (a ~ π, reward "delayed"); each id that chose to
+   * enlarge grows one candidate. Under budgetBytes, the tables are first brought within it (new
+   * ids may have pushed them past) and enlargements that would not fit are refused. Returns the
+   * ids grown per side. A batch of fewer than two samples keeps every size (the policy's batch
+   * norm needs two).
    */
   act(batch: EsapnBatch): Record<string, number> {
     this.checkBatch(batch, "batch");
-    const grown: Record<string, number> = {};
-    for (const side of this.#sides) {
+    for (const side of this.#sides) side.countOccurrences(batch[side.name]!.ids, batch[side.name]!.frequencies);
+    if (this.budgetBytes !== undefined) fitTablesToBudget(this.budgetTables(), this.budgetBytes);
+    const beta = this.budgetLeft();
+    const requests: EnlargeRequest[] = [];
+    this.#sides.forEach((side, table) => {
+      side.sampled = undefined;
       const { ids, frequencies } = batch[side.name]!;
       const indices = side.sizeIndices(ids);
       // With every sample at the largest size there is nothing to choose; with fewer than two
       // samples the policy's batch norm has no statistics (the reference would fail), so all keep.
-      if (ids.length < 2 || indices.every((k) => k >= side.largest)) {
-        grown[side.name] = 0;
-        continue;
-      }
-      // Only each id's last sample decides (enlargeChosen), and only below the largest size: the
-      // policy computes just those when they are few (a time-ordered batch holds ~11 distinct users).
+      if (ids.length < 2 || indices.every((k) => k >= side.largest)) return;
+      // Only each id's last sample decides, and only below the largest size: the policy computes
+      // just those when they are few (a time-ordered batch holds ~11 distinct users).
       const deciding = side.decidingSamples(ids, indices);
-      const chosen = side.policy.greedyActions(frequencies, indices, deciding);
-      const actions = new Uint8Array(ids.length);
-      deciding.forEach((b, r) => { actions[b] = chosen[r]!; });
-      grown[side.name] = side.enlargeChosen(ids, indices, actions);
-    }
+      const betaColumn = beta === undefined ? undefined : new Float32Array(ids.length).fill(beta);
+      const logits = side.policy.actionLogits(frequencies, indices, deciding, betaColumn);
+      const actions = this.reward === "delayed" ? this.sampleActions(logits) : greedy(logits);
+      deciding.forEach((b, r) => {
+        if (actions[r] === enlarge) requests.push({ table, id: ids[b]!, level: indices[b]!, count: side.counts[ids[b]!]! });
+      });
+      if (this.reward === "delayed") {
+        const deciders = Int32Array.from(deciding, (b) => ids[b]!);
+        side.sampled = { ids: deciders, frequencies: Int32Array.from(deciding, (b) => frequencies[b]!),
+                         sizeIndices: Int32Array.from(deciding, (b) => indices[b]!),
+                         budgetLeft: new Float32Array(deciding.length).fill(beta ?? 0), actions,
+                         baselines: side.history.mean(deciders, new Float32Array(deciding.length)) };
+      }
+    });
+    const admitted = this.budgetBytes === undefined ? requests.map((_, r) => r)
+      : admitEnlargements(requests, this.#sides[0]!.candidates, this.budgetBytes - liveBytes(this.budgetTables()));
+    const grown: Record<string, number> = {};
+    this.#sides.forEach((side, table) => {
+      const mine = admitted.map((r) => requests[r]!).filter((request) => request.table === table);
+      if (side.sampled !== undefined) dropRefused(side.sampled, new Set(mine.map((request) => request.id)));
+      grown[side.name] = mine.length;
+      if (mine.length === 0) return;
+      enlargeRows(side.embedding, side.chain, Int32Array.from(mine, (request) => request.id),
+                  Int32Array.from(mine, (request) => side.candidates[request.level]!));
+    });
     return grown;
   }
 
   /**
    * After the forward on a batch: losses[b] (sample b's loss before the recommender's step) joins
-   * the history of each side's id, and the batch becomes the one the next update() learns from.
+   * the history of each side's id. With reward "immediate" the batch becomes the one the next
+   * update() learns from. With "delayed", the actions waiting for these ids are rewarded with
+   * their first sample's loss here, the policy takes its step on them (when there are at least
+   * two), and the actions act() sampled on this batch start to wait.
    */
   observe(batch: EsapnBatch, losses: Float32Array): void {
     const samples = this.checkBatch(batch, "batch");
     this.checkLosses(losses, samples);
+    const beta = this.budgetLeft();
     for (const side of this.#sides) {
       const { ids, frequencies } = batch[side.name]!;
       side.history.grow(side.embedding.numRows);
+      if (this.reward === "delayed") {
+        const rewarded = side.pending.reward(ids, losses);
+        if (this.policyMode === "learned" && rewarded.actions.length >= 2) {
+          const logits = side.policy.forward(rewarded.frequencies, rewarded.sizeIndices,
+                                             this.budgetBytes === undefined ? undefined : rewarded.budgetLeft);
+          side.reinforce(logits, rewarded.actions, rewarded.rewards);
+        }
+      }
       side.history.record(ids, losses);
-      side.previous = { ids: Int32Array.from(ids), frequencies: Int32Array.from(frequencies) };
+      if (side.sampled !== undefined) {
+        const { ids: deciders, frequencies: f, sizeIndices, budgetLeft, actions, baselines } = side.sampled;
+        side.pending.add(deciders, f, sizeIndices, budgetLeft, actions, baselines);
+        side.sampled = undefined;
+      }
+      side.previous = { ids: Int32Array.from(ids), frequencies: Int32Array.from(frequencies), budgetLeft: beta };
     }
     this.#previousSamples = samples;
   }
 
   /**
-   * update_controller on the observed batch: losses[b] is sample b's loss after the recommender
-   * stepped on it. Samples actions a ~ π(· | f, k) at the current sizes, rewards
-   * r = baseline − l (baseline: the id's mean of its last T losses, or its last loss), and takes
-   * one Adam step on −Σ r · log π(a | s) per side (none for a batch of fewer than two samples).
-   * Returns each side's mean reward.
+   * update_controller on the observed batch (reward "immediate" only): losses[b] is sample b's
+   * loss after the recommender stepped on it. Samples actions a ~ π(· | f, k) at the current
+   * sizes, rewards r = baseline − l (baseline: the id's mean of its last T losses, or its last
+   * loss), and takes one Adam step on −Σ r · log π(a | s) per side (none for a batch of fewer
+   * than two samples, nor with policy "frozen"). Returns each side's mean reward.
    */
   update(losses: Float32Array): Record<string, number> {
+    if (this.reward !== "immediate") {
+      throw new Error("update() is the immediate reward's step; with reward \"delayed\" the policy learns in observe()");
+    }
     if (this.#previousSamples === undefined) throw new Error("update: observe() a batch before updating on it");
     this.checkLosses(losses, this.#previousSamples);
     const rewardsBySide: Record<string, number> = {};
     for (const side of this.#sides) {
-      const { ids, frequencies } = side.previous!;
+      const { ids, frequencies, budgetLeft } = side.previous!;
       const indices = side.sizeIndices(ids);
       const baselines = new Float32Array(ids.length);
       if (this.baseline === "mean") side.history.mean(ids, baselines);
@@ -280,7 +284,8 @@ export class EsapnController {
         rewardsBySide[side.name] = 0;
         continue;
       }
-      const logits = side.policy.forward(frequencies, indices);
+      const logits = side.policy.forward(frequencies, indices,
+                                         budgetLeft === undefined ? undefined : new Float32Array(ids.length).fill(budgetLeft));
       const z = logits.value.toArray();
       const actions = new Uint8Array(ids.length);
       const rewards = new Float32Array(ids.length);
@@ -295,9 +300,7 @@ export class EsapnController {
         total += rewards[b]!;
         counted += 1;
       }
-      side.optimizer.zeroGrad();
-      backward(logits, Tensor.from(reinforceGradient(z, actions, rewards), { shape: [ids.length, 2], device: logits.device }));
-      side.optimizer.step();
+      if (this.policyMode === "learned") side.reinforce(logits, actions, rewards);
       rewardsBySide[side.name] = counted === 0 ? 0 : total / counted;
     }
     this.#previousSamples = undefined;
@@ -306,16 +309,18 @@ export class EsapnController {
 
   /**
    * Everything the controller has learned and remembers, for a checkpoint: per side the policy and
-   * its Adam, the loss history and the observed batch; the sampling stream's position. (The
-   * tables are the recommender's: checkpoint them with it.)
+   * its Adam, the loss history, the occurrence counts, the waiting actions and the observed batch;
+   * the sampling stream's position. (The tables are the recommender's: checkpoint them with it.)
    */
   snapshot(): StateSnapshot {
     const sides: Record<string, StateSnapshot> = {};
     for (const side of this.#sides) {
       const previous: ModuleState = side.previous === undefined ? {}
         : { previousIds: side.previous.ids.slice(), previousFrequencies: side.previous.frequencies.slice() };
-      sides[side.name] = nestSnapshots({ policy: moduleSnapshot(side.policy, side.optimizer), history: side.history.snapshot() },
-                                       { tensors: previous });
+      sides[side.name] = nestSnapshots({ policy: moduleSnapshot(side.policy, side.optimizer), history: side.history.snapshot(),
+                                         pending: side.pending.snapshot() },
+                                       { state: { previousBudgetLeft: side.previous?.budgetLeft ?? null },
+                                         tensors: { ...previous, counts: side.counts.slice() } });
     }
     return nestSnapshots(sides, { state: { random: this.#random.state, previousSamples: this.#previousSamples ?? null } });
   }
@@ -326,8 +331,13 @@ export class EsapnController {
       const part = snapshotPart(snapshot, side.name);
       restoreModule(snapshotPart(part, "policy"), side.policy, side.optimizer);
       side.history.restore(snapshotPart(part, "history"));
+      side.pending.restore(snapshotPart(part, "pending"));
+      side.counts = snapshotTensor(part, "counts", Int32Array).slice();
+      const beta = part.state.previousBudgetLeft;
       side.previous = part.tensors.previousIds === undefined ? undefined
-        : { ids: snapshotTensor(part, "previousIds", Int32Array).slice(), frequencies: snapshotTensor(part, "previousFrequencies", Int32Array).slice() };
+        : { ids: snapshotTensor(part, "previousIds", Int32Array).slice(),
+            frequencies: snapshotTensor(part, "previousFrequencies", Int32Array).slice(),
+            budgetLeft: beta === null ? undefined : numberInRange(beta, "snapshot.previousBudgetLeft", 0, 1) };
     }
     this.#random.state = integerInRange(snapshot.state.random, "snapshot.state.random", 0, 2 ** 32 - 1);
     const samples = snapshot.state.previousSamples;
@@ -355,6 +365,37 @@ export class EsapnController {
       fixedBytes += rows * side.candidates[side.largest]! * 4;
     }
     return { bytes: this.storage === "lean" ? rowBytes : allSizesBytes, rowBytes, allocatedBytes, allSizesBytes, fixedBytes };
+  }
+
+  /**
+   * Under budgetBytes, steps the least frequent ids down until the tables leave `bytes` free: call
+   * it before adding rows to a table (addRows) so that the new ids never push the tables past the
+   * budget. (act() also brings tables that grew past it back within it.) Without a budget it does
+   * nothing.
+   */
+  makeRoom(bytes: number): void {
+    const reserved = numberInRange(bytes, "bytes", 0, Number.MAX_SAFE_INTEGER);
+    if (this.budgetBytes !== undefined) fitTablesToBudget(this.budgetTables(), this.budgetBytes, reserved);
+  }
+
+  /** β, the fraction of the budget the live tables leave free (undefined without a budget). */
+  budgetLeft(): number | undefined {
+    if (this.budgetBytes === undefined) return undefined;
+    return this.budgetBytes === 0 ? 0 : Math.max(0, this.budgetBytes - liveBytes(this.budgetTables())) / this.budgetBytes;
+  }
+
+  private budgetTables(): BudgetTable[] {
+    return this.#sides.map((side) => ({ name: side.name, embedding: side.embedding, chain: side.chain, counts: side.counts }));
+  }
+
+  /** a ~ π(· | s) for each row of logits [·, 2], from the controller's seeded stream. */
+  private sampleActions(logits: Float32Array): Uint8Array {
+    const actions = new Uint8Array(logits.length / 2);
+    for (let r = 0; r < actions.length; ++r) {
+      const pEnlarge = 1 / (1 + Math.exp(logits[2 * r]! - logits[2 * r + 1]!));
+      actions[r] = this.#random() < pEnlarge ? enlarge : keep;
+    }
+    return actions;
   }
 
   private side(name: string): SideSearch {
@@ -401,3 +442,22 @@ export class EsapnController {
   }
 }
 
+/** argmax π for each row of logits [·, 2]. */
+function greedy(logits: Float32Array): Uint8Array {
+  const actions = new Uint8Array(logits.length / 2);
+  for (let r = 0; r < actions.length; ++r) actions[r] = logits[2 * r + 1]! > logits[2 * r]! ? enlarge : keep;
+  return actions;
+}
+
+/**
+ * Keeps, of a batch's sampled actions, those that will be rewarded: every "keep", and every
+ * "enlarge" the budget admitted. A refused enlargement changed nothing, so it has no reward to
+ * wait for; an id with no loss history has no baseline yet.
+ */
+function dropRefused(sampled: SampledActions, admitted: Set<number>): void {
+  const kept = sampled.actions.map((action, r) =>
+    Number.isNaN(sampled.baselines[r]!) || (action === enlarge && !admitted.has(sampled.ids[r]!)) ? 0 : 1);
+  const pick = <T extends Int32Array | Float32Array | Uint8Array>(values: T): T => values.filter((_, r) => kept[r] === 1) as T;
+  Object.assign(sampled, { ids: pick(sampled.ids), frequencies: pick(sampled.frequencies), sizeIndices: pick(sampled.sizeIndices),
+                           budgetLeft: pick(sampled.budgetLeft), actions: pick(sampled.actions), baselines: pick(sampled.baselines) });
+}

@@ -9,16 +9,22 @@
  *                                  store each id's loss
  *
  * over the training head and then, the same way, over the test tail (the reference's online
- * evaluation keeps training both). The plan is the sizes at the end. Memory while training is
- * the plan's memory ("lean"; the reference holds every size of every id, "all-sizes").
+ * evaluation keeps training both). The plan is the sizes at the end. The tables grow as the
+ * stream shows new ids (ids are numbered by first appearance), each new id at d_min, so memory
+ * while training is Σ d_i · 4 over the ids seen so far ("lean"; the reference holds every size of
+ * every id, "all-sizes").
  *
- * ESAPN does not meet a budget by construction: search() holds its final plan to the budget by
- * stepping the least frequent ids down (budget.ts) and retrains that plan for result.metrics.
- * The online figures of the unconstrained run are result.searchMetrics.
+ * With a budget (search()'s, or budgetBytes here) that live table never exceeds it
+ * (live_budget.ts): room for new ids is made by stepping the least frequent ids down, and
+ * enlargements that do not fit are refused. settings.reward "delayed" rewards each sampled action
+ * at its id's next occurrence; settings.policy "frozen" never trains the policies (a control).
+ * result.metrics are the plan retrained by evaluatePlan; the stream's own online figures are
+ * result.searchMetrics.
  */
 import { backward, noGrad } from "../../autograd/tape.js";
 import type { Variable } from "../../autograd/variable.js";
 import { binaryLabels, fiveClassLabels } from "../../data/labels.js";
+import { firstAppearance, type FirstAppearance } from "../../data/first_appearance.js";
 import { streamSplit } from "../../data/splits.js";
 import { takeRows } from "../../data/take_rows.js";
 import { MlpRecommender } from "../../models/mlp_recommender.js";
@@ -49,6 +55,8 @@ export interface EsapnStreamOptions {
   between?: (capture: () => StateSnapshot) => Promise<void>;
   /** Continue from what such a capture held, in a run with the same data, options and seed. */
   resumeFrom?: StateSnapshot;
+  /** A cap on the live tables (Σ d_i · 4 over the ids seen so far), held at every batch. Default: none. */
+  budgetBytes?: number;
 }
 
 export interface EsapnStreamResult {
@@ -116,9 +124,13 @@ export async function runEsapnStream(data: SearchData, options: EsapnStreamOptio
   if (candidates.length < 2) throw new RangeError(`ESAPN needs at least two candidate sizes, got [${candidates.join(", ")}]`);
   const split = streamSplit(data, { order: settings.order, trainFraction: settings.trainFraction, seed });
   const phases = [split.train, split.test] as const;
+  const streamed = split.order.subarray(0, split.train.length + split.test.length);
+  // The tables hold the ids seen so far: numbered by first appearance, id k is the k-th new one.
+  const users = firstAppearance(data.users, streamed, data.numUsers);
+  const items = firstAppearance(data.items, streamed, data.numItems);
   const labels = task === "binary" ? binaryLabels(data.ratings) : fiveClassLabels(data.ratings);
-  const start = (n: number) => new Int32Array(n).fill(candidates[0]!);
-  const model = new MlpRecommender({ plan: { candidates, tables: { users: start(data.numUsers), items: start(data.numItems) } },
+  const smallest = candidates[0]!;
+  const model = new MlpRecommender({ plan: { candidates, tables: { users: new Int32Array(0), items: new Int32Array(0) } },
                                      outputs: task === "binary" ? 1 : 5, hidden: settings.hidden, seed,
                                      initStd: settings.initStd, device });
   const optimizer = new Adam(model.parameters(), { learningRate: settings.learningRate });
@@ -126,16 +138,27 @@ export async function runEsapnStream(data: SearchData, options: EsapnStreamOptio
     sides: { users: { embedding: model.users.embedding, chain: model.users.chain! },
              items: { embedding: model.items.embedding, chain: model.items.chain! } },
     historyLength: settings.historyLength, baseline: settings.baseline, learningRate: settings.policyLearningRate,
-    hidden: settings.policyHidden, storage: settings.storage, seed: seed + 1,
+    hidden: settings.policyHidden, storage: settings.storage, reward: settings.reward, policy: settings.policy, seed: seed + 1,
+    ...(options.budgetBytes === undefined ? {} : { budgetBytes: options.budgetBytes }),
   });
-  const frequencies = { users: new RunningFrequency(data.numUsers), items: new RunningFrequency(data.numItems) };
+  const frequencies = { users: new RunningFrequency(users.seen), items: new RunningFrequency(items.seen) };
+  // The immediate reward learns in update(), on the batch before, scored again after its step; nothing else needs that score.
+  const updates = settings.reward === "immediate" && settings.policy === "learned";
 
   const rowsOf = (phase: 0 | 1, begin: number, end: number) => phases[phase].subarray(begin, end);
   const inputsAt = (rows: Int32Array): Omit<StreamBatch, "state"> => ({
-    users: takeRows(data.users, rows),
-    items: takeRows(data.items, rows),
+    users: takeRows(users.renumbered, rows),
+    items: takeRows(items.renumbered, rows),
     labels: takeRows(labels, rows),
   });
+  /** Adds the batch's new ids to the tables at d_min, after making room for them under the budget. */
+  const admitNewIds = (batch: Pick<StreamBatch, "users" | "items">) => {
+    const newRows = [model.users.embedding, model.items.embedding].map((embedding, side) =>
+      Math.max(0, maxOf(side === 0 ? batch.users : batch.items) + 1 - embedding.numRows));
+    controller.makeRoom(4 * smallest * (newRows[0]! + newRows[1]!));
+    if (newRows[0]! > 0) model.users.embedding.addRows(new Int32Array(newRows[0]!).fill(smallest));
+    if (newRows[1]! > 0) model.items.embedding.addRows(new Int32Array(newRows[1]!).fill(smallest));
+  };
   const batchAt = (rows: Int32Array): StreamBatch => {
     const inputs = inputsAt(rows);
     return { ...inputs,
@@ -187,11 +210,13 @@ export async function runEsapnStream(data: SearchData, options: EsapnStreamOptio
     const end = batchEnd(rows.length, begin, settings.batchSize);
     const current = batchAt(rows.subarray(begin, end));
     // update_controller(previous batch): its loss after the step on it, against each id's past losses.
-    if (previous !== undefined) {
+    if (previous !== undefined && updates) {
       const after = noGrad(() => lossOf(task, forward(previous!).value, previous!.labels, false));
       controller.update(after.perSample!.toArray());
     }
-    // update_RS(current batch): act greedily, enlarge, score before training, step, store the losses.
+    // update_RS(current batch): the new ids join, act (greedy, or sampled for the delayed reward),
+    // enlarge, score before training, step, store the losses.
+    admitNewIds(current);
     controller.act(current.state);
     const logits = forward(current);
     const scored = lossOf(task, logits.value, current.labels, true);
@@ -216,7 +241,7 @@ export async function runEsapnStream(data: SearchData, options: EsapnStreamOptio
   }
 
   function finish(done: StreamPosition, test: { accuracy: number; loss: number }): EsapnStreamResult {
-    const plan = controller.plan();
+    const plan = originalIds(controller.plan(), { users, items }, smallest);
     const memory = controller.memory();
     const largest = candidates[candidates.length - 1]!;
     const train = done.train!;
@@ -238,12 +263,31 @@ export async function runEsapnStream(data: SearchData, options: EsapnStreamOptio
   }
 }
 
+function maxOf(ids: Int32Array): number {
+  let largest = -1;
+  for (let b = 0; b < ids.length; ++b) if (ids[b]! > largest) largest = ids[b]!;
+  return largest;
+}
+
+/** The stream's plan (ids by first appearance, seen ones only) over the data's ids; ids never seen get d_min. */
+function originalIds(plan: SizePlan, numbering: Record<"users" | "items", FirstAppearance>, smallest: number): SizePlan {
+  const tables: Record<string, Int32Array> = {};
+  for (const [name, sizes] of Object.entries(plan.tables)) {
+    const { originalOf } = numbering[name as "users" | "items"];
+    const out = new Int32Array(originalOf.length).fill(smallest);
+    sizes.forEach((d, k) => { out[originalOf[k]!] = d; });
+    tables[name] = out;
+  }
+  return { candidates: plan.candidates, tables };
+}
+
 async function runEsapn(context: SearchContext): Promise<SearchOutcome> {
   const { task, data } = context;
   if (task !== "binary" && task !== "multiclass") throw new RangeError(`ESAPN takes task "binary" or "multiclass", got "${task}"`);
   const result = await runEsapnStream(data, {
     task, candidates: context.candidates, seed: context.seed, device: context.device, settings: context.settings,
     report: context.report, between: (capture) => context.checkpoint(capture),
+    ...(context.budgetBytes === undefined ? {} : { budgetBytes: context.budgetBytes }),
     ...(context.resume === undefined ? {} : { resumeFrom: context.resume }),
   });
   return { plan: result.plan, searchMetrics: result.metrics, peakSearchBytes: result.metrics.peakTrainingBytes! };

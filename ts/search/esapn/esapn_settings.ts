@@ -5,7 +5,7 @@
  */
 import { integerInRange, numberInRange, oneOf } from "../../arguments.js";
 import type { SettingSpec } from "../setting_table.js";
-import type { EsapnStorage } from "./controller.js";
+import type { EsapnPolicyMode, EsapnReward, EsapnStorage } from "./controller.js";
 
 export interface EsapnSettings {
   /** Samples per batch, at least 2 (batch norm needs two). Default 500. */
@@ -30,6 +30,10 @@ export interface EsapnSettings {
   policyHidden: number;
   /** Std of the initial embedding rows. Default 0.01. */
   initStd: number;
+  /** When an action is rewarded: "immediate" (the reference) or "delayed" (at the id's next occurrence). */
+  reward: EsapnReward;
+  /** "learned" (default) or "frozen" (the policies keep their initial weights: the control for learning). */
+  policy: EsapnPolicyMode;
 }
 
 /** The table search() checks `settings` against; esapnSettings() reads them with the same defaults. */
@@ -47,6 +51,10 @@ export const esapnSettingTable: readonly SettingSpec[] = [
   { name: "hidden", type: { kind: "integer", min: 1, max: 65536 }, default: 512, doc: "the recommender's hidden width" },
   { name: "policyHidden", type: { kind: "integer", min: 1, max: 65536 }, default: 512, doc: "the policies' hidden width" },
   { name: "initStd", type: { kind: "number", min: 0, max: Infinity }, default: 0.01, doc: "std of the initial embedding rows" },
+  { name: "reward", type: { kind: "choice", values: ["immediate", "delayed"] }, default: "immediate",
+    doc: "when an action is rewarded: after the step on its batch, or at the id's next occurrence" },
+  { name: "policy", type: { kind: "choice", values: ["learned", "frozen"] }, default: "learned",
+    doc: "train the policies, or keep their initial weights (a control)" },
 ];
 
 function number(settings: Record<string, unknown>, name: string, fallback: number, min: number, max: number): number {
@@ -71,5 +79,7 @@ export function esapnSettings(settings: Record<string, unknown>): EsapnSettings 
     hidden: integer(settings, "hidden", 512, 1, 65536),
     policyHidden: integer(settings, "policyHidden", 512, 1, 65536),
     initStd: number(settings, "initStd", 0.01, 0, Infinity),
+    reward: oneOf(settings.reward ?? "immediate", "settings.reward", ["immediate", "delayed"] as const),
+    policy: oneOf(settings.policy ?? "learned", "settings.policy", ["learned", "frozen"] as const),
   };
 }

@@ -4,6 +4,11 @@
  *   s = [BN(Emb_freq(f)), onehot(k)]   (a learned 32-d row per frequency value f, and the id's size index k)
  *   π(· | s) = softmax(Linear(512, 2)(tanh(BN(Linear(32 + n, 512)(s)))))   over {0: keep, 1: enlarge}
  *
+ * Under a memory budget the state also holds β, the fraction of the budget left, so that the
+ * policy can learn where to spend it. β enters at the output layer, Linear(512 + 1, 2), not with
+ * s: β is the same for every sample acted on in a batch, and the hidden batch norm subtracts the
+ * batch's mean, which would erase it.
+ *
  * Batch norm always uses the batch's statistics, as in the reference (which never calls eval()).
  * It is trained by one-step REINFORCE, L = −Σ_b r_b · log π(a_b | s_b), whose gradient with
  * respect to the logits is r_b · (π(· | s_b) − onehot(a_b)) (reinforceGradient).
@@ -18,6 +23,7 @@ import { Linear } from "../../modules/linear.js";
 import { Embedding } from "../../modules/mixed_dim_embedding.js";
 import { Module } from "../../modules/module.js";
 import { batchNorm } from "../../ops/batch_norm.js";
+import { concatFeatures } from "../../ops/feature_concat.js";
 import { matmul } from "../../ops/gemm.js";
 import { takeMatrixRows } from "../../data/take_rows.js";
 import { Tensor } from "../../tensor.js";
@@ -35,6 +41,8 @@ export interface SizePolicyOptions {
   frequencyDim?: number;
   /** Frequency values the table starts with (it grows to the largest seen). Default 1024. */
   frequencyRows?: number;
+  /** Whether the state holds β, the fraction of a memory budget left (an input to the output layer). Default false. */
+  budgetFeature?: boolean;
   seed?: number;
   device?: DeviceOption;
 }
@@ -46,8 +54,10 @@ export class SizePolicy extends Module {
   readonly hidden: Linear;
   readonly hiddenNorm: BatchNorm;
   readonly output: Linear;
+  readonly budgetFeature: boolean;
 
-  constructor({ numSizes, hidden = 512, frequencyDim = 32, frequencyRows = 1024, seed = 0, device = "cpu" }: SizePolicyOptions) {
+  constructor({ numSizes, hidden = 512, frequencyDim = 32, frequencyRows = 1024, budgetFeature = false, seed = 0,
+                device = "cpu" }: SizePolicyOptions) {
     super();
     this.numSizes = integerInRange(numSizes, "numSizes", 1, 64);
     const width = integerInRange(frequencyDim, "frequencyDim", 1, 65536);
@@ -57,17 +67,24 @@ export class SizePolicy extends Module {
     this.frequencyNorm = new BatchNorm({ features: width, device });
     this.hidden = new Linear({ inFeatures: width + this.numSizes, outFeatures: hidden, seed: seed + 1, device });
     this.hiddenNorm = new BatchNorm({ features: hidden, activation: "tanh", device });
-    this.output = new Linear({ inFeatures: hidden, outFeatures: 2, seed: seed + 3, device });
-  }
-
-  /** Logits [B, 2] (keep, enlarge) for states (frequencies[b], sizeIndices[b]). */
-  forward(frequencies: Int32Array, sizeIndices: Int32Array): Variable {
-    return this.output.forward(this.hiddenNorm.forward(this.hidden.forward(this.states(frequencies, sizeIndices))));
+    if (typeof budgetFeature !== "boolean") throw new TypeError("budgetFeature must be a boolean");
+    this.budgetFeature = budgetFeature;
+    this.output = new Linear({ inFeatures: hidden + (budgetFeature ? 1 : 0), outFeatures: 2, seed: seed + 3, device });
   }
 
   /**
-   * The greedy action argmax π(· | s_b) for the samples `rows` of the batch only, as forward()
-   * would give them: both batch norms take the whole batch's statistics and update their running
+   * Logits [B, 2] (keep, enlarge) for states (frequencies[b], sizeIndices[b]), and budgetLeft[b]
+   * (β, required with budgetFeature and refused without it).
+   */
+  forward(frequencies: Int32Array, sizeIndices: Int32Array, budgetLeft?: Float32Array): Variable {
+    const hidden = this.hiddenNorm.forward(this.hidden.forward(this.states(frequencies, sizeIndices)));
+    const beta = this.budgetColumn(budgetLeft, frequencies.length);
+    return this.output.forward(beta === undefined ? hidden : concat([hidden, new Variable(beta)]));
+  }
+
+  /**
+   * The logits [rows.length, 2] of the samples `rows` of the batch only, as forward() would give
+   * them (no tape): both batch norms take the whole batch's statistics and update their running
    * statistics the same way. When the rows are few (at most a quarter of the batch, on the CPU),
    * only they go through the 512-wide layers, because the hidden layer's statistics follow from
    * the states' covariance (h = s·W + b is linear in s):
@@ -76,10 +93,10 @@ export class SizePolicy extends Module {
    *
    * A time-ordered batch of 500 has ~11 distinct users, so acting on the users' policy takes 11
    * rows instead of 500. The statistics round differently from forward()'s (Cov(s) is a float32
-   * product), so an action whose two logits nearly tie may come out the other way. Otherwise this
-   * is forward() and an argmax.
+   * product), so two logits that nearly tie may come out in the other order. budgetLeft is β for
+   * every sample of the batch, as forward() takes it.
    */
-  greedyActions(frequencies: Int32Array, sizeIndices: Int32Array, rows: Int32Array): Uint8Array {
+  actionLogits(frequencies: Int32Array, sizeIndices: Int32Array, rows: Int32Array, budgetLeft?: Float32Array): Float32Array {
     if (!(frequencies instanceof Int32Array)) throw new TypeError("frequencies must be an Int32Array");
     if (!(rows instanceof Int32Array)) throw new TypeError("rows must be an Int32Array");
     const batch = frequencies.length;
@@ -88,8 +105,9 @@ export class SizePolicy extends Module {
     }
     return noGrad(() => {
       if (this.frequency.store.device !== "cpu" || rows.length > batch / 4) {
-        return argmaxRows(this.forward(frequencies, sizeIndices).value.toArray(), rows);
+        return takeMatrixRows(this.forward(frequencies, sizeIndices, budgetLeft).value.toArray(), 2, rows);
       }
+      const beta = this.budgetColumn(budgetLeft, batch);
       const state = this.states(frequencies, sizeIndices).value;
       const { mean, variance } = this.hiddenStatistics(state);
       const norm = this.hiddenNorm;
@@ -101,8 +119,29 @@ export class SizePolicy extends Module {
         training: false, gamma: norm.gamma!.value, beta: norm.beta!.value, eps: norm.eps, activation: norm.activation,
         runningMean: Tensor.from(Float32Array.from(mean)), runningVar: Tensor.from(Float32Array.from(variance)),
       }).y;
-      return argmaxRows(matmul(normalized, this.output.weight.value, { bias: this.output.bias!.value }).toArray(), null);
+      const input = beta === undefined ? normalized
+        : concatFeatures([normalized, Tensor.from(takeMatrixRows(beta.toArray(), 1, rows), { shape: [rows.length, 1] })]);
+      return matmul(input, this.output.weight.value, { bias: this.output.bias!.value }).toArray();
     });
+  }
+
+  /** argmax π(· | s_b) for the samples `rows` of the batch (actionLogits' argmax). */
+  greedyActions(frequencies: Int32Array, sizeIndices: Int32Array, rows: Int32Array, budgetLeft?: Float32Array): Uint8Array {
+    return argmaxRows(this.actionLogits(frequencies, sizeIndices, rows, budgetLeft));
+  }
+
+  /** β as a [B, 1] column on the policy's device; undefined without budgetFeature. */
+  private budgetColumn(budgetLeft: Float32Array | undefined, batch: number): Tensor<"float32"> | undefined {
+    if (!this.budgetFeature) {
+      if (budgetLeft !== undefined) throw new RangeError("budgetLeft is given but this policy has no budget feature");
+      return undefined;
+    }
+    if (!(budgetLeft instanceof Float32Array)) throw new TypeError("budgetLeft must be a Float32Array (the policy has a budget feature)");
+    if (budgetLeft.length !== batch) throw new RangeError(`budgetLeft has length ${budgetLeft.length} but the batch has ${batch} samples`);
+    for (let b = 0; b < batch; ++b) {
+      if (!(budgetLeft[b]! >= 0 && budgetLeft[b]! <= 1)) throw new RangeError(`budgetLeft[${b}] = ${budgetLeft[b]} must be in [0, 1]`);
+    }
+    return Tensor.from(budgetLeft, { shape: [batch, 1], device: this.frequency.store.device });
   }
 
   /** The states s = [BN(Emb_freq(f)), onehot(k)] [B, frequencyDim + numSizes], on the tape. */
@@ -199,14 +238,10 @@ export function reinforceGradient(logits: Float32Array, actions: Uint8Array | In
   return grad;
 }
 
-/** enlarge where the enlarge logit beats keep's, for each listed row of logits [·, 2] (every row when rows is null). */
-function argmaxRows(logits: Float32Array, rows: Int32Array | null): Uint8Array {
-  const count = rows === null ? logits.length / 2 : rows.length;
-  const actions = new Uint8Array(count);
-  for (let r = 0; r < count; ++r) {
-    const b = rows === null ? r : rows[r]!;
-    actions[r] = logits[2 * b + 1]! > logits[2 * b]! ? enlarge : keep;
-  }
+/** enlarge where the enlarge logit beats keep's, for each row of logits [·, 2]. */
+function argmaxRows(logits: Float32Array): Uint8Array {
+  const actions = new Uint8Array(logits.length / 2);
+  for (let r = 0; r < actions.length; ++r) actions[r] = logits[2 * r + 1]! > logits[2 * r]! ? enlarge : keep;
   return actions;
 }
 

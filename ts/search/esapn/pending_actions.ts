@@ -1,0 +1,114 @@
+/**
+ * The delayed reward's bookkeeping (settings.reward "delayed"): each sampled action waits for its
+ * id's next occurrence, when the recommender has trained at the size the action gave it. Then
+ *
+ *   r = (the mean of the id's last T losses before the action) − (its loss at that occurrence),
+ *
+ * and the action is rewarded once and forgotten. An id acted on again before its reward came
+ * keeps only the newer action's wait (the reward is taken at observe(), after act()). Actions
+ * still waiting when the stream ends are never rewarded.
+ */
+import { snapshotTensor, type StateSnapshot } from "../../training/state_snapshot.js";
+
+/** Actions rewarded in one batch: the states they were taken in, the actions, and their rewards. */
+export interface RewardedActions {
+  frequencies: Int32Array;
+  sizeIndices: Int32Array;
+  budgetLeft: Float32Array;
+  actions: Uint8Array;
+  rewards: Float32Array;
+}
+
+/** Each id's waiting action, if any, with its state and baseline. */
+export class PendingActions {
+  /** −1: nothing waits; otherwise the action taken. */
+  #action = new Int8Array(0);
+  #frequency = new Int32Array(0);
+  #sizeIndex = new Int32Array(0);
+  #budgetLeft = new Float32Array(0);
+  #baseline = new Float32Array(0);
+
+  /** How many actions wait. */
+  get size(): number {
+    let count = 0;
+    for (const a of this.#action) if (a >= 0) count += 1;
+    return count;
+  }
+
+  /** Records that sample b's id took actions[b] in state (frequencies[b], sizeIndices[b], budgetLeft[b]) with baselines[b]. */
+  add(ids: Int32Array, frequencies: Int32Array, sizeIndices: Int32Array, budgetLeft: Float32Array, actions: Uint8Array,
+      baselines: Float32Array): void {
+    for (let b = 0; b < ids.length; ++b) {
+      const id = ids[b]!;
+      this.grow(id + 1);
+      this.#action[id] = actions[b]!;
+      this.#frequency[id] = frequencies[b]!;
+      this.#sizeIndex[id] = sizeIndices[b]!;
+      this.#budgetLeft[id] = budgetLeft[b]!;
+      this.#baseline[id] = baselines[b]!;
+    }
+  }
+
+  /**
+   * The rewards of the actions whose ids occur in this batch: each id's first sample's loss is its
+   * loss at the next occurrence. Those actions stop waiting.
+   */
+  reward(ids: Int32Array, losses: Float32Array): RewardedActions {
+    const rows: number[] = [];
+    const actions: number[] = [];
+    const rewards: number[] = [];
+    for (let b = 0; b < ids.length; ++b) {
+      const id = ids[b]!;
+      if (id >= this.#action.length || this.#action[id]! < 0) continue;
+      rows.push(id);
+      actions.push(this.#action[id]!);
+      rewards.push(this.#baseline[id]! - losses[b]!);
+      this.#action[id] = -1;
+    }
+    const taken = (values: ArrayLike<number>) => rows.map((id) => values[id]!);
+    return {
+      frequencies: Int32Array.from(taken(this.#frequency)), sizeIndices: Int32Array.from(taken(this.#sizeIndex)),
+      budgetLeft: Float32Array.from(taken(this.#budgetLeft)), actions: Uint8Array.from(actions),
+      rewards: Float32Array.from(rewards),
+    };
+  }
+
+  /** Every waiting action, for a checkpoint. */
+  snapshot(): StateSnapshot {
+    return { state: {}, tensors: { action: Int32Array.from(this.#action), frequency: this.#frequency.slice(),
+                                   sizeIndex: this.#sizeIndex.slice(), budgetLeft: this.#budgetLeft.slice(),
+                                   baseline: this.#baseline.slice() } };
+  }
+
+  /** Restores what snapshot() captured. */
+  restore(snapshot: StateSnapshot): void {
+    const action = snapshotTensor(snapshot, "action", Int32Array);
+    const parts = { frequency: snapshotTensor(snapshot, "frequency", Int32Array), sizeIndex: snapshotTensor(snapshot, "sizeIndex", Int32Array),
+                    budgetLeft: snapshotTensor(snapshot, "budgetLeft", Float32Array), baseline: snapshotTensor(snapshot, "baseline", Float32Array) };
+    for (const [name, values] of Object.entries(parts)) {
+      if (values.length !== action.length) throw new RangeError(`the snapshot holds ${action.length} actions but ${values.length} ${name} values`);
+    }
+    this.#action = Int8Array.from(action);
+    this.#frequency = parts.frequency.slice();
+    this.#sizeIndex = parts.sizeIndex.slice();
+    this.#budgetLeft = parts.budgetLeft.slice();
+    this.#baseline = parts.baseline.slice();
+  }
+
+  private grow(rows: number): void {
+    if (rows <= this.#action.length) return;
+    const length = Math.max(rows, 2 * this.#action.length);
+    const action = new Int8Array(length).fill(-1);
+    action.set(this.#action);
+    this.#action = action;
+    this.#frequency = extend(this.#frequency, new Int32Array(length));
+    this.#sizeIndex = extend(this.#sizeIndex, new Int32Array(length));
+    this.#budgetLeft = extend(this.#budgetLeft, new Float32Array(length));
+    this.#baseline = extend(this.#baseline, new Float32Array(length));
+  }
+}
+
+function extend<T extends Int32Array | Float32Array>(from: T, to: T): T {
+  to.set(from);
+  return to;
+}
