@@ -38,6 +38,7 @@ export function groups(rows: readonly SummaryRow[], family: Family): { dataset: 
 }
 
 export function verdictLine(check: PairCheck, format: (x: number) => string): string {
-  return `${check.better} vs ${check.worse}: Δ = ${check.delta >= 0 ? "+" : "−"}${format(Math.abs(check.delta))} ` +
+  const sign = check.delta > 0 ? "+" : check.delta < 0 ? "−" : "";
+  return `${check.better} vs ${check.worse}: Δ = ${sign}${format(Math.abs(check.delta))} ` +
          `(spread ${format(check.spread)}): ${check.verdict}`;
 }

@@ -9,7 +9,8 @@
  */
 import type { FigureName, SummaryRow } from "./seed_summary.js";
 
-export type Verdict = "as claimed, beyond spread" | "as claimed, within spread" | "reversed, within spread" | "reversed, beyond spread";
+/** "equal": the two means are the same number, as when a control makes the very same run (a frozen policy that never acts otherwise). */
+export type Verdict = "as claimed, beyond spread" | "as claimed, within spread" | "equal" | "reversed, within spread" | "reversed, beyond spread";
 
 export interface PairCheck {
   /** The row the claim puts below, and the one it puts above. */
@@ -48,7 +49,7 @@ export function checkPair(rows: readonly SummaryRow[], worse: string, better: st
   const spread = a.sd + b.sd;
   const beyond = Math.abs(delta) > spread;
   const verdict: Verdict = delta > 0 ? (beyond ? "as claimed, beyond spread" : "as claimed, within spread")
-    : beyond ? "reversed, beyond spread" : "reversed, within spread";
+    : delta === 0 ? "equal" : beyond ? "reversed, beyond spread" : "reversed, within spread";
   return { worse, better, metric, delta, spread, verdict };
 }
 
