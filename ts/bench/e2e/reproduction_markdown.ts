@@ -101,7 +101,7 @@ function ratingSection(results: E2eResults): string[] {
     "seed by seed):", "", ...equalMemory, "",
     `ESAPN against "${esapnFrozenPolicy}", whose policies never learn: does the learned policy matter?`, "", ...frozenPolicy, "");
   lines.push("### The same plans retrained under the FIXED protocol", "",
-    "Each method's final plan, trained from scratch by runRatingExperiment as FIXED is :",
+    "Each method's final plan, trained from scratch by runRatingExperiment as FIXED is:",
     "what the sizes are worth apart from the search's own online model.", "");
   for (const group of groups(results.rows, "rating")) {
     const cell = (label: string, task: string, metric: FigureName, format: (x: number) => string) =>
@@ -115,11 +115,21 @@ function ratingSection(results: E2eResults): string[] {
   return lines;
 }
 
+/**
+ * How the frozen-policy control was made, read from its runs' settings: results from before ESAPN
+ * had settings.policy froze it with Adam steps of 1e-12.
+ */
+function frozenPolicyMeans(results: E2eResults): string {
+  const settings = results.records.find((record) => record.spec.label === esapnFrozenPolicy)?.spec.settings;
+  return settings?.policy === "frozen" ? "keep their initial weights (settings.policy \"frozen\")"
+    : `never learn (Adam steps of ${String(settings?.policyLearningRate)})`;
+}
+
 function memorySection(results: E2eResults): string[] {
   const lines = ["## 2. ESAPN's memory table", "",
     "Ids at each size (the mean over the seeds), the total dim Σ d_i, the FIXED total (ids × 128) and the ratio",
     "(mean ± standard deviation over the seeds), per side, as in the slides. \"Frozen policy\": ESAPN whose policies",
-    "never learn (Adam steps of 1e-12), the diagnosis of section 1.", ""];
+    `${frozenPolicyMeans(results)}, the diagnosis of section 1.`, ""];
   const sizes = [2, 4, 8, 16, 64, 128];
   const header = ["", ...sizes.map(String), "Total dim", "FIXED", "Ratio"];
   for (const group of groups(results.rows, "rating")) {

@@ -120,8 +120,8 @@ function families(profile: Profile): FamilyPlan[] {
         { method: "autoemb", label: "AutoEmb", settings: {} },
         { method: "esapn", label: "ESAPN", settings: sameStream },
         // The diagnosis of ESAPN's policy: its reward does not depend on the action (search/esapn/README.md),
-        // so a policy that never learns (Adam steps of 1e-12) should size ids as the trained one does.
-        { method: "esapn", label: esapnFrozenPolicy, settings: { ...sameStream, policyLearningRate: 1e-12 },
+        // so a policy that keeps its initial weights should size ids as the trained one does.
+        { method: "esapn", label: esapnFrozenPolicy, settings: { ...sameStream, policy: "frozen" },
           only: ["ml-100k", "ml-latest-small", ...(tiny ? ["synthetic-ml20m" as const] : [])] },
         // ESAPN's equal-memory control: every id at the one size ESAPN's bytes buy (every size 1..128 a candidate).
         { method: "fixed", label: fixedAtEsapnBytes, candidates: Array.from({ length: 128 }, (_, k) => k + 1),
