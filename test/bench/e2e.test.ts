@@ -10,10 +10,11 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
-import { describe, expect, it, onTestFinished } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 import type { E2eResults } from "../../ts/bench/e2e/e2e_results.js";
 import { reproductionMarkdown } from "../../ts/bench/e2e/reproduction_markdown.js";
+import { mergeResults } from "../../ts/bench/e2e/results_merge.js";
 import type { QualityFigures, RunRecord, RunSpec } from "../../ts/bench/e2e/run_record.js";
 import { summarize } from "../../ts/bench/e2e/seed_summary.js";
 
@@ -21,12 +22,19 @@ const run = promisify(execFile);
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 
 describe("npm run bench:e2e --tiny", () => {
-  it("reports every method on every data set of each comparison, with finite figures", async () => {
-    const out = mkdtempSync(path.join(os.tmpdir(), "mixdim-e2e-test-"));
-    onTestFinished(() => rmSync(out, { recursive: true }));
-    await run(process.execPath, [path.join(repo, "dist/bench/e2e/main.js"), "--tiny", "--datasets", "synthetic-ml20m,synthetic-ctr",
-                                 "--out", out], { cwd: repo, maxBuffer: 64 * 2 ** 20 });
-    const results = JSON.parse(readFileSync(path.join(out, "e2e.json"), "utf8")) as E2eResults;
+  const main = path.join(repo, "dist/bench/e2e/main.js");
+  const bench = (...args: string[]) => run(process.execPath, [main, ...args], { cwd: repo, maxBuffer: 64 * 2 ** 20 });
+  const readResults = (directory: string) => JSON.parse(readFileSync(path.join(directory, "e2e.json"), "utf8")) as E2eResults;
+  let out = "";
+  let results: E2eResults;
+  beforeAll(async () => {
+    out = mkdtempSync(path.join(os.tmpdir(), "mixdim-e2e-test-"));
+    await bench("--tiny", "--datasets", "synthetic-ml20m,synthetic-ctr", "--out", out);
+    results = readResults(out);
+  }, 600_000);
+  afterAll(() => rmSync(out, { recursive: true, force: true }));
+
+  it("reports every method on every data set of each comparison, with finite figures", () => {
     expect(results.failures).toEqual([]);
     const rows = results.rows.map((row) => `${row.family} ${row.dataset} ${row.protocol} ${row.task} ${row.label}`);
     const expected = [
@@ -53,7 +61,27 @@ describe("npm run bench:e2e --tiny", () => {
     expect(bytes("implicit", "SCALL")).toBeLessThanOrEqual(bytes("implicit", "FIXED (equal budget)"));
     expect(readFileSync(path.join(out, "REPRODUCTION.md"), "utf8")).toContain("## 2. ESAPN's memory table");
     expect(readFileSync(path.join(out, "e2e-report.html"), "utf8")).toContain("<svg");
+  });
+
+  it("--merge runs a selection again and puts it in place of the same runs, keeping every other run", async () => {
+    const before = readResults(out);
+    await bench("--tiny", "--families", "implicit", "--datasets", "synthetic-ml20m", "--merge", "--out", out);
+    const merged = readResults(out);
+    const implicit = (records: RunRecord[]) => records.filter((record) => record.spec.family === "implicit");
+    expect(merged.records.filter((record) => record.spec.family !== "implicit")).toEqual(before.records.filter((record) => record.spec.family !== "implicit"));
+    expect(implicit(merged.records).map((record) => record.spec.id)).toEqual(implicit(before.records).map((record) => record.spec.id));
+    expect(implicit(merged.records)).not.toEqual(implicit(before.records));
+    expect(merged.merges).toHaveLength(1);
+    expect(merged.merges![0]).toMatchObject({ selection: { families: ["implicit"], datasets: ["synthetic-ml20m"] }, runs: 4, failures: 0 });
+    expect({ date: merged.date, durationSeconds: merged.durationSeconds }).toEqual({ date: before.date, durationSeconds: before.durationSeconds });
+    expect(readFileSync(path.join(out, "REPRODUCTION.md"), "utf8"))
+      .toContain("Run again later and merged in (--merge), replacing the suite's runs of it: the implicit family, on synthetic-ml20m, 4 runs.");
   }, 600_000);
+
+  it("--merge refuses results made with another profile, before running anything", async () => {
+    const error = await bench("--quick", "--families", "implicit", "--merge", "--out", out).then(() => undefined, (e: { stderr: string }) => e);
+    expect(error?.stderr).toContain(`the results there were made with the "tiny" profile and this run is "quick"`);
+  });
 });
 
 /** A run of a hand-made result: what the worker would have written. */
@@ -127,5 +155,45 @@ describe("REPRODUCTION.md from given results", () => {
     const findings = markdown.indexOf("## Findings (written by hand after reading the results above)");
     expect(findings).toBeGreaterThan(markdown.indexOf("## 5. Cost of every run"));
     expect(markdown.slice(findings)).toContain("ESAPN's reward does not depend on the action.");
+  });
+});
+
+/** Hand-made results around the given records: a full-profile suite of seeds 1 and 2. */
+function resultsOf(records: RunRecord[], extra: Partial<E2eResults> = {}): E2eResults {
+  return {
+    date: "2026-01-01T00:00:00.000Z", machine: { cpuModel: "Test CPU", cpuCores: 2, totalMemoryBytes: 2 ** 33, os: "Linux", node: "v20" },
+    loadAverageAtEnd: [1, 1, 1], profile: "full", seeds: [1, 2], scale: { ml20mRatings: 1_000_000, ctrRows: 200_000 },
+    durationSeconds: 600, skipped: [], failures: [], rows: summarize(records), records, streams: [], ...extra,
+  };
+}
+
+describe("--merge of given results", () => {
+  const run1 = (family: RunSpec["family"], label: string, accuracy: number) =>
+    record({ family, label, task: "binary", seed: 1 }, { accuracy, loss: 0.2 });
+  const target = resultsOf([run1("rating", "FIXED", 0.6), run1("implicit", "X", 0.5), run1("implicit", "Y", 0.5), run1("ctr", "C", 0.7)],
+    { failures: [{ id: "Z-1", error: "" }, { id: "D-1", error: "" }] });
+  const fresh = resultsOf([run1("implicit", "X", 0.8), run1("implicit", "Z", 0.9)],
+    { date: "2026-02-01T00:00:00.000Z", durationSeconds: 60, seeds: [1, 2, 3] });
+  const merged = mergeResults(target, fresh, { families: ["implicit"] });
+
+  it("puts the fresh runs where the selection's first run stood, drops the selection's other runs and keeps every other run", () => {
+    expect(merged.records.map((r) => `${r.spec.label} ${r.quality.accuracy}`)).toEqual(["FIXED 0.6", "X 0.8", "Z 0.9", "C 0.7"]);
+    expect(merged.rows.map((row) => row.label)).toEqual(["FIXED", "X", "Z", "C"]);
+  });
+
+  it("drops the failures the fresh runs retried and keeps the others", () => {
+    expect(merged.failures.map((failure) => failure.id)).toEqual(["D-1"]);
+  });
+
+  it("keeps the suite's date and duration and records the merge's own", () => {
+    expect({ date: merged.date, durationSeconds: merged.durationSeconds, seeds: merged.seeds })
+      .toEqual({ date: target.date, durationSeconds: 600, seeds: [1, 2, 3] });
+    expect(merged.merges).toEqual([{ selection: { families: ["implicit"] }, date: fresh.date, machine: fresh.machine,
+                                     loadAverageAtEnd: [1, 1, 1], durationSeconds: 60, runs: 2, failures: 0 }]);
+  });
+
+  it("refuses fresh results of another profile", () => {
+    expect(() => mergeResults(target, { ...fresh, profile: "quick" }, {})).toThrow(
+      `--merge: the results there were made with the "full" profile and this run is "quick": their figures are not comparable`);
   });
 });

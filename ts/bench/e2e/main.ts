@@ -8,6 +8,14 @@
  *   node dist/bench/e2e/main.js [--quick | --tiny] [--out DIR] [--datasets a,b] [--families rating,ctr,implicit] [--seeds 1,2,3]
  *   node dist/bench/e2e/main.js --rewrite-markdown [--out DIR]    REPRODUCTION.md again from DIR/e2e.json
  *   node dist/bench/e2e/main.js --report-only [...]              the HTML pages alone (their runs only)
+ *   node dist/bench/e2e/main.js --families implicit --merge      that family again, merged into bench/results
+ *
+ * --merge runs the selection (--families, --datasets, --seeds) and merges it into the results in
+ * --out, or bench/results/ without it (results_merge.ts): its runs replace every run of the
+ * selection there, every other run is kept, and e2e.json and REPRODUCTION.md are written again.
+ * The profile must be the one those results were made with (the full one for bench/results/).
+ * The HTML pages are left as the whole run wrote them. So one family joins the committed results
+ * without the hour of the whole suite.
  *
  * The hand-written findings are read from bench/results/e2e.findings.md and set at the end of
  * REPRODUCTION.md under their own heading.
@@ -25,9 +33,10 @@ import { describeMachine } from "../machine.js";
 import { resultsDirectory } from "../results_files.js";
 import { datasetAvailable, datasetNames, loadDataset } from "./datasets.js";
 import { dataDirectory } from "../movielens_files.js";
-import type { E2eResults } from "./e2e_results.js";
+import type { E2eResults, RunSelection } from "./e2e_results.js";
 import { headlineDataset, isHeadline, reportPages, type KeptRun } from "./html_report.js";
 import { reproductionMarkdown } from "./reproduction_markdown.js";
+import { mergeRefusal, mergeResults } from "./results_merge.js";
 import type { RunRecord, RunSpec } from "./run_record.js";
 import { rowKey, summarize } from "./seed_summary.js";
 import { streamStatistics, type StreamStatistics } from "./stream_statistics.js";
@@ -48,6 +57,7 @@ const { values: flags } = parseArgs({
     seeds: { type: "string" },
     "rewrite-markdown": { type: "boolean", default: false },
     "report-only": { type: "boolean", default: false },
+    merge: { type: "boolean", default: false },
   },
 });
 const findingsFile = path.join(resultsDirectory, "e2e.findings.md");
@@ -97,10 +107,24 @@ const ratingDataset = headlineDataset(wanted);
 // --report-only: the report pages' runs alone (the first seed of each headline group), which give the same plans.
 const runs = flags["report-only"] ? wanted.filter((spec) => spec.seed === suite.seeds[0] && isHeadline(spec, ratingDataset)) : wanted;
 
+// --merge: the results the runs join, read (and checked) before anything runs.
+const mergeTarget = flags.merge ? path.resolve(flags.out ?? resultsDirectory) : undefined;
+const selection: RunSelection = { ...(wantedFamilies === undefined ? {} : { families: wantedFamilies }),
+  ...(wantedDatasets === undefined ? {} : { datasets: wantedDatasets }), ...(seeds === undefined ? {} : { seeds }) };
+let mergeInto: E2eResults | undefined;
+if (mergeTarget !== undefined) {
+  if (flags["report-only"]) throw new RangeError("--merge and --report-only: --report-only writes no results to merge");
+  const file = path.join(mergeTarget, "e2e.json");
+  if (!existsSync(file)) throw new RangeError(`--merge: there are no results to merge into (${file} is absent)`);
+  mergeInto = JSON.parse(readFileSync(file, "utf8")) as E2eResults;
+  const refusal = mergeRefusal(mergeInto, profile);
+  if (refusal !== undefined) throw new RangeError(`--merge into ${file}: ${refusal}`);
+}
+
 const scratch = mkdtempSync(path.join(os.tmpdir(), "mixdim-e2e-"));
-// Only a whole full run replaces the committed results; anything less goes to the scratch folder unless --out says otherwise.
+// Only a whole full run (or a merge) replaces the committed results; anything less goes to the scratch folder unless --out says otherwise.
 const whole = profile === "full" && wantedDatasets === undefined && wantedFamilies === undefined && seeds === undefined;
-const outDirectory = path.resolve(flags.out ?? (whole ? resultsDirectory : path.join(scratch, "results")));
+const outDirectory = mergeTarget ?? path.resolve(flags.out ?? (whole ? resultsDirectory : path.join(scratch, "results")));
 mkdirSync(outDirectory, { recursive: true });
 
 const date = new Date().toISOString();
@@ -142,7 +166,8 @@ for (const [index, planned] of runs.entries()) {
 }
 
 const reportFiles: string[] = [];
-for (const page of reportPages(kept, ratingDataset, `mixdim end-to-end benchmark (${profile}, ${date.slice(0, 10)})`)) {
+// A merge leaves the pages as the whole run wrote them: its runs may be another data set's, or no page's.
+for (const page of mergeInto === undefined ? reportPages(kept, ratingDataset, `mixdim end-to-end benchmark (${profile}, ${date.slice(0, 10)})`) : []) {
   let file = path.join(outDirectory, page.file);
   await writeReport(file, page.input);
   if (outDirectory === path.resolve(resultsDirectory) && statSync(file).size > committedReportLimit) {
@@ -158,14 +183,16 @@ const minutes = ((performance.now() - started) / 60_000).toFixed(1);
 if (flags["report-only"]) {
   console.log(`${records.length} runs in ${minutes} min; wrote ${reportFiles.join(", ")}`);
 } else {
-  const results: E2eResults = {
+  const fresh: E2eResults = {
     date, machine, loadAverageAtEnd: os.loadavg().map((load) => Number(load.toFixed(2))), profile, seeds: suite.seeds,
     scale: suite.scale, durationSeconds: (performance.now() - started) / 1000, skipped: [...skipped], failures,
     streams: await ratingStreams(runs), rows: summarize(records), records,
   };
+  const results = mergeInto === undefined ? fresh : mergeResults(mergeInto, fresh, selection);
   writeFileSync(path.join(outDirectory, "e2e.json"), `${JSON.stringify(results, null, 1)}\n`);
   writeFileSync(path.join(outDirectory, "REPRODUCTION.md"), reproductionMarkdown(results, findings()));
-  console.log(`${records.length} runs in ${minutes} min; wrote ${outDirectory}/e2e.json, REPRODUCTION.md and ${reportFiles.join(", ")}`);
+  console.log(`${records.length} runs in ${minutes} min; ${mergeInto === undefined ? "wrote" : "merged them into"} ` +
+              `${outDirectory}/e2e.json, REPRODUCTION.md${reportFiles.length === 0 ? "" : ` and ${reportFiles.join(", ")}`}`);
 }
 // The scratch folder held only the workers' outputs when everything went to --out or bench/results/.
 if (readdirSync(scratch).length === 0) rmSync(scratch, { recursive: true });

@@ -9,7 +9,7 @@
 import { formatBytes } from "../../cli/progress_reporter.js";
 import { describeRun } from "../machine.js";
 import { ml20mShape } from "./datasets.js";
-import type { E2eResults } from "./e2e_results.js";
+import type { E2eResults, MergedRuns } from "./e2e_results.js";
 import { formats, groups, meanSpread, protocolNames, table, verdictLine } from "./markdown_figures.js";
 import { checkChain, checkPair, type ChainCheck } from "./orderings.js";
 import type { FigureName, SummaryRow } from "./seed_summary.js";
@@ -229,6 +229,16 @@ function dataDescription(results: E2eResults): string {
   }).join(". ") + (results.scale.limit === undefined ? "" : ` (each the first ${count(results.scale.limit)} rows in time at most)`);
 }
 
+/** A subset merged in later (--merge): which runs, and when and where they ran, apart from the suite's. */
+function mergeLine(merge: MergedRuns): string {
+  const { families, datasets, seeds } = merge.selection;
+  const which = [families === undefined ? "every family" : `the ${families.join(", ")} famil${families.length > 1 ? "ies" : "y"}`,
+                 ...(datasets === undefined ? [] : [`on ${datasets.join(", ")}`]), ...(seeds === undefined ? [] : [`seeds ${seeds.join(", ")}`])];
+  return `Run again later and merged in (--merge), replacing the suite's runs of it: ${which.join(", ")}, ${merge.runs} runs` +
+    `${merge.failures === 0 ? "" : ` and ${merge.failures} failed`}. ${describeRun(merge.date, merge.machine)} ` +
+    `Load average at the end: ${JSON.stringify(merge.loadAverageAtEnd)}; they took ${(merge.durationSeconds / 60).toFixed(1)} minutes.`;
+}
+
 export function reproductionMarkdown(results: E2eResults, findings?: string): string {
   const lines = [
     "# Reproducing the ESAPN slides, and the same question for AutoDim and SCALL",
@@ -240,6 +250,7 @@ export function reproductionMarkdown(results: E2eResults, findings?: string): st
       ` Load average at the end: ${JSON.stringify(results.loadAverageAtEnd)}. Profile "${results.profile}", seeds ${results.seeds.join(", ")}; ` +
       `the suite took ${(results.durationSeconds / 60).toFixed(1)} minutes, one run at a time, each in its own process.`,
     "",
+    ...(results.merges ?? []).flatMap((merge) => [mergeLine(merge), ""]),
     `Data: ${dataDescription(results)}.${results.skipped.length === 0 ? "" : ` Skipped (file absent): ${results.skipped.join(", ")}.`}` +
       `${results.failures.length === 0 ? "" : ` **Failed runs: ${results.failures.map((f) => f.id).join(", ")}.**`}`,
     "",
