@@ -26,6 +26,9 @@ const runs: Record<string, Omit<SearchOptions, "data">> = {
   autoemb: { method: "autoemb", settings: { hidden: 32, controllerHidden: 16, frequencyDim: 4 } },
   autodim: { method: "autodim", task: "ctr", settings: { batchSize: 64 } },
   esapn: { method: "esapn", settings: { batchSize: 250, hidden: 32, policyHidden: 32 } },
+  // A budget that binds while training (the table would reach 53,584 bytes), and actions waiting across the abort.
+  "esapn (delayed reward, budget)": { method: "esapn", budget: { ratio: 0.08 },
+                                      settings: { batchSize: 250, hidden: 32, policyHidden: 32, reward: "delayed" } },
   scall: { method: "scall", task: "implicit", settings: { newEntityThreshold: 150, envSteps: 2, minEnvSteps: 1, envTrainSteps: 3,
                                                           trainSteps: 6, evalEvery: 3, batchSize: 128, stateGroups: 8, hidden: 16,
                                                           maxSegments: 3 } },
@@ -53,7 +56,7 @@ function expectSameRun(resumed: SearchResult, whole: SearchResult): void {
 describe("a search aborted and resumed from its snapshot", () => {
   for (const [name, run] of Object.entries(runs)) {
     it(`${name} ends with the uninterrupted run's plan, metrics and history`, async () => {
-      const options: SearchOptions = { ...run, data, budget: { ratio: 0.5 }, seed: 1 };
+      const options: SearchOptions = { budget: { ratio: 0.5 }, ...run, data, seed: 1 };
       const whole = await search(options);
       const events = whole.history.length;
       // FIXED and MDE report their plan and retrain it: they stop before the retraining.

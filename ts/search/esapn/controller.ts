@@ -41,6 +41,7 @@ import { moduleSnapshot, nestSnapshots, restoreModule, snapshotPart, snapshotTen
          type StateSnapshot } from "../../training/state_snapshot.js";
 import { enlargeRows } from "./enlarge.js";
 import { admitEnlargements, fitTablesToBudget, liveBytes, type BudgetTable, type EnlargeRequest } from "./live_budget.js";
+import type { RewardedActions } from "./pending_actions.js";
 import { enlarge, keep, type SizePolicy } from "./policy.js";
 import { SideSearch, type SampledActions } from "./side_search.js";
 
@@ -231,21 +232,29 @@ export class EsapnController {
    * the history of each side's id. With reward "immediate" the batch becomes the one the next
    * update() learns from. With "delayed", the actions waiting for these ids are rewarded with
    * their first sample's loss here, the policy takes its step on them (when there are at least
-   * two), and the actions act() sampled on this batch start to wait.
+   * two), and the actions act() sampled on this batch start to wait. Returns, per side, the
+   * actions rewarded here (empty with "immediate"), to see what the policies learn from.
+   *
+   * The step weighs each action by r − r̄, r̄ the mean reward of the batch's rewarded actions: a
+   * baseline, which leaves the expected policy gradient as it is (Σ_a π ∇log π = 0) and removes
+   * what every reward shares. Losses fall as the recommender trains, so raw rewards are mostly
+   * positive, and without it every sampled action is reinforced, the more so the more it is sampled.
    */
-  observe(batch: EsapnBatch, losses: Float32Array): void {
+  observe(batch: EsapnBatch, losses: Float32Array): Record<string, RewardedActions> {
     const samples = this.checkBatch(batch, "batch");
     this.checkLosses(losses, samples);
     const beta = this.budgetLeft();
+    const rewardedBySide: Record<string, RewardedActions> = {};
     for (const side of this.#sides) {
       const { ids, frequencies } = batch[side.name]!;
       side.history.grow(side.embedding.numRows);
       if (this.reward === "delayed") {
         const rewarded = side.pending.reward(ids, losses);
+        rewardedBySide[side.name] = rewarded;
         if (this.policyMode === "learned" && rewarded.actions.length >= 2) {
           const logits = side.policy.forward(rewarded.frequencies, rewarded.sizeIndices,
                                              this.budgetBytes === undefined ? undefined : rewarded.budgetLeft);
-          side.reinforce(logits, rewarded.actions, rewarded.rewards);
+          side.reinforce(logits, rewarded.actions, advantages(rewarded.rewards));
         }
       }
       side.history.record(ids, losses);
@@ -257,6 +266,7 @@ export class EsapnController {
       side.previous = { ids: Int32Array.from(ids), frequencies: Int32Array.from(frequencies), budgetLeft: beta };
     }
     this.#previousSamples = samples;
+    return rewardedBySide;
   }
 
   /**
@@ -440,6 +450,12 @@ export class EsapnController {
       if (!Number.isFinite(losses[b]!)) throw new RangeError(`losses[${b}] = ${losses[b]} must be finite`);
     }
   }
+}
+
+/** r − r̄ for each reward r, r̄ their mean. */
+function advantages(rewards: Float32Array): Float32Array {
+  const mean = rewards.reduce((sum, r) => sum + r, 0) / rewards.length;
+  return rewards.map((r) => r - mean);
 }
 
 /** argmax π for each row of logits [·, 2]. */

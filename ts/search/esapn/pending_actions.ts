@@ -10,8 +10,9 @@
  */
 import { snapshotTensor, type StateSnapshot } from "../../training/state_snapshot.js";
 
-/** Actions rewarded in one batch: the states they were taken in, the actions, and their rewards. */
+/** Actions rewarded in one batch: their ids, the states they were taken in, the actions, and their rewards. */
 export interface RewardedActions {
+  ids: Int32Array;
   frequencies: Int32Array;
   sizeIndices: Int32Array;
   budgetLeft: Float32Array;
@@ -67,7 +68,7 @@ export class PendingActions {
     }
     const taken = (values: ArrayLike<number>) => rows.map((id) => values[id]!);
     return {
-      frequencies: Int32Array.from(taken(this.#frequency)), sizeIndices: Int32Array.from(taken(this.#sizeIndex)),
+      ids: Int32Array.from(rows), frequencies: Int32Array.from(taken(this.#frequency)), sizeIndices: Int32Array.from(taken(this.#sizeIndex)),
       budgetLeft: Float32Array.from(taken(this.#budgetLeft)), actions: Uint8Array.from(actions),
       rewards: Float32Array.from(rewards),
     };

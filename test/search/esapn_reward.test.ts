@@ -1,0 +1,137 @@
+/**
+ * ESAPN's rewards and policies (issue #14): the delayed reward (each sampled action applied,
+ * rewarded once at its id's next occurrence), the frozen policy, and β in the policy's state.
+ */
+import { describe, expect, it } from "vitest";
+import { generateSynthetic, MixedDimEmbedding, ProjectionChain } from "mixdim";
+import { search } from "../../ts/search/search.js";
+import { EsapnController } from "../../ts/search/esapn/controller.js";
+import { runEsapnStream } from "../../ts/search/esapn/esapn.js";
+import { PendingActions } from "../../ts/search/esapn/pending_actions.js";
+import { enlarge, keep, SizePolicy } from "../../ts/search/esapn/policy.js";
+import { rng, testSeed } from "../support/random.js";
+
+const seed = testSeed("esapn reward");
+const candidates = [2, 4, 8, 16, 64, 128];
+
+describe("actions waiting for a delayed reward", () => {
+  it("are rewarded once, at their id's next occurrence, with the baseline minus that occurrence's first loss", () => {
+    const pending = new PendingActions();
+    pending.add(Int32Array.of(3, 7), Int32Array.of(4, 1), Int32Array.of(0, 2), Float32Array.of(0.5, 0.25),
+                Uint8Array.of(enlarge, keep), Float32Array.of(0.75, 0.5));
+    expect(pending.size).toBe(2);
+    // Id 3 occurs twice in this batch: its first sample's loss (0.25) counts. Id 9 never waited.
+    const first = pending.reward(Int32Array.of(9, 3, 3), Float32Array.of(0.1, 0.25, 0.125));
+    expect(Array.from(first.ids)).toEqual([3]);
+    expect(Array.from(first.frequencies)).toEqual([4]);
+    expect(Array.from(first.sizeIndices)).toEqual([0]);
+    expect(Array.from(first.budgetLeft)).toEqual([0.5]);
+    expect(Array.from(first.actions)).toEqual([enlarge]);
+    expect(Array.from(first.rewards)).toEqual([0.75 - 0.25]);
+    expect(pending.reward(Int32Array.of(3), Float32Array.of(0)).ids.length).toBe(0);
+    const restored = new PendingActions();
+    restored.restore(pending.snapshot());
+    const second = restored.reward(Int32Array.of(7), Float32Array.of(0.125));
+    expect(Array.from(second.actions)).toEqual([keep]);
+    expect(Array.from(second.rewards)).toEqual([0.5 - 0.125]);
+    expect(restored.size).toBe(0);
+  });
+});
+
+describe("the controller with the delayed reward", () => {
+  function controllerOver(reward: "immediate" | "delayed", policy: "learned" | "frozen" = "learned") {
+    const embedding = new MixedDimEmbedding({ candidates, sizes: new Int32Array(40).fill(2), seed: 3, initStd: 0.1 });
+    const chain = new ProjectionChain({ dims: candidates, seed: 4 });
+    const controller = new EsapnController({ sides: { users: { embedding, chain } }, reward, policy, hidden: 16, learningRate: 0.05, seed });
+    return { controller, embedding };
+  }
+  const batch = (ids: number[], step: number) =>
+    ({ users: { ids: Int32Array.from(ids), frequencies: Int32Array.from(ids, () => step + 1) } });
+
+  it("applies the sampled actions, and rewards each at its id's next occurrence with mean_T(losses before) − its loss there", () => {
+    const { controller, embedding } = controllerOver("delayed");
+    const random = rng(seed);
+    const ids = Array.from({ length: 40 }, (_, k) => k);
+    const losses = (step: number) => Float32Array.from(ids, (id) => 1 / (1 + id + step));
+    // Batch 0's actions have no baseline (no history yet) and never wait; batch 1's wait, with
+    // baseline = batch 0's loss; batch 2 rewards them.
+    controller.act(batch(ids, 0));
+    controller.observe(batch(ids, 0), losses(0));
+    const sizes0 = embedding.sizes();
+    controller.act(batch(ids, 1));
+    const grew = Array.from(embedding.sizes()).map((d, id) => d > sizes0[id]!);
+    expect(grew.some((g) => g)).toBe(true);
+    expect(grew.some((g) => !g)).toBe(true);
+    controller.observe(batch(ids, 1), losses(1));
+    // The ids act() grew at batch 1 are rewarded at batch 2, the others as "keep"; every id once.
+    controller.act(batch(ids, 2));
+    const shuffled = ids.slice().sort(() => random() - 0.5);
+    const rewarded = controller.observe(batch(shuffled, 2), Float32Array.from(shuffled, (id) => 1 / (3 + id)));
+    const got = rewarded.users!;
+    expect(got.ids.length).toBe(40);
+    got.ids.forEach((id, r) => {
+      const baseline = 1 / (1 + id);
+      expect(got.rewards[r]!).toBeCloseTo(baseline - 1 / (3 + id), 6);
+      expect(got.actions[r]).toBe(grew[id] ? enlarge : keep);
+    });
+    expect(() => controller.update(new Float32Array(40))).toThrow(/with reward "delayed" the policy learns in observe\(\)/);
+  });
+
+  it("never changes a frozen policy's weights, under either reward", async () => {
+    const data = generateSynthetic({ numUsers: 120, numItems: 80, numRatings: 3000, seed: 11 });
+    for (const reward of ["immediate", "delayed"] as const) {
+      const { controller } = controllerOver(reward, "frozen");
+      const before = controller.policy("users").state();
+      const ids = Array.from({ length: 40 }, (_, k) => k);
+      for (let step = 0; step < 4; ++step) {
+        controller.act(batch(ids, step));
+        controller.observe(batch(ids, step), Float32Array.from(ids, (id) => 1 / (1 + id + step)));
+        if (reward === "immediate") controller.update(Float32Array.from(ids, (id) => 1 / (2 + id + step)));
+      }
+      const after = controller.policy("users").state();
+      for (const [name, value] of Object.entries(before)) {
+        if (name.includes("running")) continue;  // batch norms' statistics move in any forward pass
+        expect(Array.from(after[name]!), `${reward} ${name}`).toEqual(Array.from(value));
+      }
+      const result = await runEsapnStream(data, { task: "binary", candidates, seed: 1,
+                                                  settings: { batchSize: 250, hidden: 16, policyHidden: 16, reward, policy: "frozen" } });
+      expect(result.metrics.testAccuracy).toBeGreaterThan(0.3);
+    }
+  });
+});
+
+describe("β in the policy's state", () => {
+  it("changes the logits through the output layer, and the fast path for few rows agrees with forward()", () => {
+    const policy = new SizePolicy({ numSizes: 6, hidden: 32, budgetFeature: true, seed: 5 });
+    const random = rng(seed);
+    const frequencies = Int32Array.from({ length: 64 }, () => 1 + Math.floor(random() * 50));
+    const sizes = Int32Array.from({ length: 64 }, () => Math.floor(random() * 5));
+    const full = (beta: number) => policy.forward(frequencies, sizes, new Float32Array(64).fill(beta)).value.toArray();
+    const half = full(0.5);
+    const none = full(0);
+    // The output layer's weight on β, times β, is the whole difference in each logit.
+    const w = policy.output.weight.value.toArray();
+    const hidden = 32;
+    for (let b = 0; b < 64; ++b) {
+      for (let k = 0; k < 2; ++k) expect(half[2 * b + k]! - none[2 * b + k]!).toBeCloseTo(0.5 * w[hidden * 2 + k]!, 4);
+    }
+    const rows = Int32Array.of(3, 17, 40);
+    const fast = policy.actionLogits(frequencies, sizes, rows, new Float32Array(64).fill(0.5));
+    const again = full(0.5);
+    rows.forEach((b, r) => {
+      for (let k = 0; k < 2; ++k) expect(fast[2 * r + k]!).toBeCloseTo(again[2 * b + k]!, 3);
+    });
+    expect(() => policy.forward(frequencies, sizes)).toThrow(/budgetLeft must be a Float32Array/);
+    expect(() => policy.forward(frequencies, sizes, new Float32Array(64).fill(2))).toThrow(/budgetLeft\[0\] = 2 must be in \[0, 1\]/);
+    const plain = new SizePolicy({ numSizes: 6, hidden: 32, seed: 5 });
+    expect(() => plain.forward(frequencies, sizes, new Float32Array(64))).toThrow(/no budget feature/);
+  });
+});
+
+describe("ESAPN's reward and policy settings", () => {
+  it("rejects values it does not know, naming the setting", async () => {
+    const data = generateSynthetic({ numUsers: 30, numItems: 20, numRatings: 500, seed: 1 });
+    await expect(search({ method: "esapn", data, settings: { reward: "later" } })).rejects.toThrow(/settings\.reward/);
+    await expect(search({ method: "esapn", data, settings: { policy: "fixed" } })).rejects.toThrow(/settings\.policy/);
+  });
+});
