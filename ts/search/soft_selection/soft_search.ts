@@ -116,7 +116,11 @@ export async function runSoftRatingSearch(context: SearchContext,
     testAccuracy: stream.test.accuracy, testLoss: stream.test.loss,
     samplesPerSecond: stream.train.samples / stream.train.seconds,
   };
-  // The supernet's table: one row of the largest candidate per id (soft_selection_embedding.ts).
-  const peakSearchBytes = (data.numUsers + data.numItems) * candidates[candidates.length - 1]! * 4;
+  // Read from the tables the recommender holds, so the figure follows their layout: one d_M-wide
+  // row per id with every candidate a prefix of it (soft_selection_embedding.ts), the whole of
+  // both sides from the first batch to the last. The selector's per-id state (DARTS's α, AutoEmb's
+  // previous weights: M floats an id) and the projections are not embedding rows, and are left out.
+  const peakSearchBytes = [model.users.table, model.items.table]
+    .reduce((bytes, table) => bytes + table.numRows * table.maxDim * 4, 0);
   return { plan, searchMetrics, peakSearchBytes };
 }
