@@ -7,7 +7,8 @@
  * searchMetrics: `testAccuracy` and `testLoss` are the soft model's own prequential numbers on
  * the test tail (what the ESAPN slides report for DARTS and AutoEmb), `trainAccuracy` and
  * `trainLoss` the same over the head, `samplesPerSecond` the search's training rate over the
- * head. The budget is not part of the search: search() holds the plan to it afterwards
+ * head. The budget is not part of the search, which holds every id's whole d_M-wide row (every
+ * candidate) from start to end (peakSearchBytes): search() holds the plan to it afterwards
  * (budget.ts), stepping the least frequent ids down first, and retrains that plan with ESAPN's
  * recommender in the same order for result.metrics.
  *
