@@ -57,7 +57,6 @@ import { takeRows } from "../../data/take_rows.js";
 import { backward } from "../../autograd/tape.js";
 import type { RatingsDataset } from "../../data/dataset.js";
 import { scallSegments, type ScallSegment } from "../../data/scall_segments.js";
-import { timeOrder } from "../../data/time_order.js";
 import { type CsrRows, itemsInTrainAndTest, rankingMetrics } from "../../metrics/ranking.js";
 import { BprSampler, itemsByUser } from "../../models/bpr_sampling.js";
 import { LightGCN } from "../../models/lightgcn.js";
@@ -73,6 +72,7 @@ import {
   snapToLevels, uniformSizes,
 } from "./size_sampler.js";
 import { meanRow, scallState, stateLength } from "./state.js";
+import { firstAppearance } from "./stream.js";
 
 /**
  * settings (all optional; defaults are the reference's unless marked, bounded ones for tests):
@@ -169,46 +169,6 @@ export function actionToSizes(action: ArrayLike<number>): SizeAction {
   const unit = (j: number) => (action[j]! + 1) / 2;
   const alpha = (j: number) => alphaRange.min + (alphaRange.max - alphaRange.min) * unit(j);
   return { ratio: unit(0), userAlpha: alpha(1), itemAlpha: alpha(2) };
-}
-
-/** The rows in time order with ids renumbered by first appearance; userOf/itemOf give the old id. */
-interface StreamData {
-  dataset: RatingsDataset;
-  userOf: Int32Array;
-  itemOf: Int32Array;
-}
-
-function firstAppearance(data: RatingsDataset): StreamData {
-  const order = timeOrder(data.timestamps);
-  const n = order.length;
-  const renumber = (ids: Int32Array, count: number) => {
-    const newOf = new Int32Array(count).fill(-1);
-    const oldOf = new Int32Array(count);
-    const rows = new Int32Array(n);
-    let next = 0;
-    for (let k = 0; k < n; ++k) {
-      const old = ids[order[k]!]!;
-      if (newOf[old] === -1) {
-        newOf[old] = next;
-        oldOf[next++] = old;
-      }
-      rows[k] = newOf[old]!;
-    }
-    // Ids that never occur come last: they are in the plan, with the smallest sizes.
-    for (let old = 0; old < count; ++old) if (newOf[old] === -1) oldOf[next++] = old;
-    return { rows, oldOf };
-  };
-  const users = renumber(data.users, data.numUsers);
-  const items = renumber(data.items, data.numItems);
-  const dataset: RatingsDataset = {
-    users: users.rows, items: items.rows,
-    ratings: Float32Array.from(order, (r) => data.ratings[r]!),
-    timestamps: Float64Array.from(order, (r) => data.timestamps[r]!),
-    numUsers: data.numUsers, numItems: data.numItems,
-    userIds: Float64Array.from(users.oldOf, (u) => data.userIds[u]!),
-    itemIds: Float64Array.from(items.oldOf, (i) => data.itemIds[i]!),
-  };
-  return { dataset, userOf: users.oldOf, itemOf: items.oldOf };
 }
 
 /** One segment as LightGCN and the evaluation need it, over a table of numUsers + numItems ids. */
