@@ -3,7 +3,8 @@
  * Recommendation"; methods.md D): embedding sizes for a stream of implicit feedback, held to a
  * memory budget by construction, chosen by a Soft Actor-Critic agent segment by segment.
  *
- *   segments D_0..D_T (scallSegments: new-entity cuts, reservoir replay, train/validation/test)
+ *   segments D_0..D_T of the stream in settings.order, by time or shuffled (stream.ts; scallSegments:
+ *     new-entity cuts, reservoir replay, train/validation/test)
  *   D_0: every id at the uniform size P/(|U|+|V|); train LightGCN; conv_fitness_0
  *   for t = 1..T:
  *     search on D_{t−1} (env steps, until the ratio settles or envSteps run):
@@ -52,7 +53,7 @@
  * CPU. At the reference's sizes a segment is minutes of work; that much is lost to an abort.
  */
 import type { SettingSpec } from "../setting_table.js";
-import { integerInRange, numberInRange } from "../../arguments.js";
+import { integerInRange, numberInRange, oneOf } from "../../arguments.js";
 import { takeRows } from "../../data/take_rows.js";
 import { backward } from "../../autograd/tape.js";
 import type { RatingsDataset } from "../../data/dataset.js";
@@ -72,7 +73,7 @@ import {
   snapToLevels, uniformSizes,
 } from "./size_sampler.js";
 import { meanRow, scallState, stateLength } from "./state.js";
-import { firstAppearance } from "./stream.js";
+import { renumberedStream, type StreamOrder } from "./stream.js";
 
 /**
  * settings (all optional; defaults are the reference's unless marked, bounded ones for tests):
@@ -86,6 +87,7 @@ import { firstAppearance } from "./stream.js";
  * - batchSize 2048 (the reference: 10000), learningRate 0.03 (× 0.95 every 200 steps, ≥ 1e-3)
  * - rewardLow 0.9, rewardHigh 1.1 (Yelp: 0.7, 1.2)
  * - stateGroups 256, hidden 512 (the agent's layers)
+ * - order "time" (the reference) or "shuffle" (stream.ts): the stream's order before it is cut
  */
 interface ScallSettings {
   meanSize: number | undefined;
@@ -106,6 +108,7 @@ interface ScallSettings {
   rewardHigh: number;
   stateGroups: number;
   hidden: number;
+  order: StreamOrder;
 }
 
 const count = (min: number) => ({ kind: "integer", min, max: Number.MAX_SAFE_INTEGER }) as const;
@@ -130,6 +133,8 @@ const scallSettings: readonly SettingSpec[] = [
   { name: "rewardHigh", type: { kind: "number", min: -Infinity, max: Infinity }, default: 1.1, doc: "the reward's high scaling bound" },
   { name: "stateGroups", type: { kind: "integer", min: 1, max: 1 << 16 }, default: 256, doc: "state pooling groups" },
   { name: "hidden", type: { kind: "integer", min: 1, max: 1 << 16 }, default: 512, doc: "the agent's hidden width" },
+  { name: "order", type: { kind: "choice", values: ["time", "shuffle"] }, default: "time",
+    doc: "the stream's order before it is cut into segments: by time (the reference), or one seeded random permutation (a control without drift)" },
 ];
 
 function setting(settings: Record<string, unknown>, name: string, fallback: number, min: number, max: number, integer: boolean): number {
@@ -159,6 +164,7 @@ function readSettings(settings: Record<string, unknown>, range: SizeRange): Scal
     rewardHigh: real("rewardHigh", 1.1, -Infinity),
     stateGroups: int("stateGroups", 256, 1, 1 << 16),
     hidden: int("hidden", 512, 1, 1 << 16),
+    order: oneOf(settings.order ?? "time", "settings.order", ["time", "shuffle"] as const),
   };
   if (!(read.rewardHigh > read.rewardLow)) throw new RangeError("settings.rewardHigh must be above settings.rewardLow");
   return read;
@@ -402,7 +408,7 @@ async function runScall(context: SearchContext): Promise<SearchOutcome> {
   const budgetFor = (ids: number): { totalParams: number } =>
     ({ totalParams: Math.min(budgetParams, meanSize === undefined ? Infinity : Math.floor(meanSize * ids)) });
 
-  const stream = firstAppearance(context.data);
+  const stream = renumberedStream(context.data, settings.order, context.seed);
   const segments = scallSegments(stream.dataset, {
     newEntityThreshold: settings.newEntityThreshold, reservoirFraction: settings.reservoirFraction,
     trainFraction: settings.trainFraction, validationFraction: settings.validationFraction, seed: context.seed,
