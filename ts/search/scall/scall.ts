@@ -3,8 +3,8 @@
  * Recommendation"; methods.md D): embedding sizes for a stream of implicit feedback, held to a
  * memory budget by construction, chosen by a Soft Actor-Critic agent segment by segment.
  *
- *   segments D_0..D_T of the stream in settings.order, by time or shuffled (stream.ts; scallSegments:
- *     new-entity cuts, reservoir replay, train/validation/test)
+ *   segments D_0..D_T of the stream in settings.order, by time or shuffled (stream.ts;
+ *     scallSegments: new-entity cuts, reservoir replay, train/validation/test)
  *   D_0: every id at the uniform size P/(|U|+|V|); train LightGCN; conv_fitness_0
  *   for t = 1..T:
  *     search on D_{t−1} (env steps, until the ratio settles or envSteps run):
@@ -23,6 +23,16 @@
  *       Recall@20, NDCG@20 on D_t's test split
  *   searchMetrics: the mean over t = 1..T (t = 0 is warm-up); result.metrics are the final
  *   plan retrained by evaluatePlan (LightGCN, BPR), as for every method
+ *
+ * Controls (settings.policy, SizePolicy in scall_settings.ts), to tell what the learning adds at
+ * the same P, on the same segments, warm starts, deployment training and evaluation:
+ *   "learned" (default): the loop above.
+ *   "frozen": no search. Every deployment takes a₀ = tanh(μ₀(s)), the untrained agent's mean
+ *     action at the state segment 1's search would start from, with D_t's frequencies.
+ *   "uniform": every segment sized as D_0 (FIXED in the stream); no agent, no search.
+ * Neither control runs an env step (searchMetrics.envSteps = 0), so their peakSearchBytes is the
+ * largest deployed table. settings.order "shuffle" cuts the segments from one seeded permutation
+ * of the ratings instead of time order (stream.ts), for any policy.
  *
  * Budget: P floats per segment, in either of SCALL's modes: total bytes B from search()'s
  * budget (P = ⌊B/4⌋, fixed over time) or a mean size c (settings.meanSize, P = ⌊c·(|U|+|V|)⌋,
@@ -45,12 +55,14 @@
  * their fresh N(0, 0.01) rows, as store.addRows would give them.
  *
  * Checkpoints are per segment. Between segments the search holds little: the agent (networks,
- * Adams, replay buffer, noise and replay stream positions), the previous segment's rows, sizes
- * and conv_fitness, the carried observation and the test rankings so far. Inside one it also
- * holds the env models, the deployment model with its Adam, schedule, sampler and early-stopping
- * rows, so an abort anywhere in segment t saves the state at t's start (captured there) and a
- * resume runs segment t again from its start, ending bit for bit as an uninterrupted run on the
- * CPU. At the reference's sizes a segment is minutes of work; that much is lost to an abort.
+ * Adams, replay buffer, noise and replay stream positions; "learned" only), the frozen action
+ * once fixed ("frozen"; before that the untrained agent is rebuilt from the seed), the previous
+ * segment's rows, sizes and conv_fitness, the carried observation and the test rankings so far.
+ * Inside one it also holds the env models, the deployment model with its Adam, schedule, sampler
+ * and early-stopping rows, so an abort anywhere in segment t saves the state at t's start
+ * (captured there) and a resume runs segment t again from its start, ending bit for bit as an
+ * uninterrupted run on the CPU. At the reference's sizes a segment is minutes of work; that much
+ * is lost to an abort.
  */
 import { integerInRange, numberInRange } from "../../arguments.js";
 import { takeRows } from "../../data/take_rows.js";
@@ -292,8 +304,9 @@ interface PreviousSegment {
 
 /** The search between two segments, besides the agent: JSON values and tensors for a checkpoint. */
 function segmentBoundary(index: number, previous: PreviousSegment | undefined, seen: Observation | undefined, tested: Ranking[],
-                         envStepsRun: number): StateSnapshot {
+                         envStepsRun: number, frozenAction: SizeAction | undefined): StateSnapshot {
   const state: Record<string, unknown> = { segment: index, tested, envStepsRun };
+  if (frozenAction !== undefined) state.frozenAction = frozenAction;
   if (seen !== undefined) {
     state.seen = { ...seen, userMean: Array.from(seen.userMean), itemMean: Array.from(seen.itemMean),
                    userShares: Array.from(seen.userShares), itemShares: Array.from(seen.itemShares) };
@@ -322,7 +335,10 @@ async function runScall(context: SearchContext): Promise<SearchOutcome> {
 
   const groups = settings.stateGroups;
   const width = range.maxSize;
-  const agent = new SacAgent({ stateDim: stateLength(groups, width), hidden: settings.hidden, seed: context.seed, device: context.device });
+  // Only "learned" keeps an agent. "frozen" acts once with an untrained one, built when needed
+  // (the same from the same seed, on a resume too); "uniform" has none.
+  const agentOptions = { stateDim: stateLength(groups, width), hidden: settings.hidden, seed: context.seed, device: context.device };
+  const agent = settings.policy === "learned" ? new SacAgent(agentOptions) : undefined;
   const stateOf = (segment: SegmentData, seen: Observation) => scallState({
     userFrequencies: segment.userFrequencies, itemFrequencies: segment.itemFrequencies, reward: seen.reward,
     userMeanEmbedding: seen.userMean, itemMeanEmbedding: seen.itemMean, ratio: seen.action.ratio,
@@ -348,13 +364,14 @@ async function runScall(context: SearchContext): Promise<SearchOutcome> {
   let seen: Observation | undefined;
   let tested: Ranking[] = [];
   let envStepsRun = 0;
+  let frozenAction: SizeAction | undefined;
   let first = 0;
   const { resume } = context;
   if (resume !== undefined) {
-    agent.restore(snapshotPart(resume, "agent"));
-    const saved = resume.state as { segment: number; tested: Ranking[]; envStepsRun: number; seen?: Observation;
+    agent?.restore(snapshotPart(resume, "agent"));
+    const saved = resume.state as { segment: number; tested: Ranking[]; envStepsRun: number; seen?: Observation; frozenAction?: SizeAction;
                                     previous?: { convFitness: number; numUsers: number; numItems: number; width: number } };
-    ({ segment: first, tested, envStepsRun } = saved);
+    ({ segment: first, tested, envStepsRun, frozenAction } = saved);
     if (saved.seen !== undefined) {
       seen = { ...saved.seen, userMean: Float64Array.from(saved.seen.userMean), itemMean: Float64Array.from(saved.seen.itemMean) };
     }
@@ -369,19 +386,57 @@ async function runScall(context: SearchContext): Promise<SearchOutcome> {
     }
   }
   // Per segment (the file's comment): every checkpoint in a segment saves the state captured at
-  // its start. `tested`, `seen` and `previous` are replaced, never changed, so a capture keeps them.
+  // its start. `tested`, `seen`, `previous` and `frozenAction` are replaced, never changed, so a
+  // capture keeps them.
   let boundary: BoundaryState | undefined;
   const pause = () => context.checkpoint(() => boundary!);
   const atBoundary = (index: number) => {
-    boundary = { ...nestSnapshots({ agent: agent.snapshot() }, segmentBoundary(index, previous, seen, tested, envStepsRun)),
+    boundary = { ...nestSnapshots(agent === undefined ? {} : { agent: agent.snapshot() },
+                                  segmentBoundary(index, previous, seen, tested, envStepsRun, frozenAction)),
                  events: context.eventCount() };
     return pause();
   };
+
+  /** Search on D_{t−1} (segment `index` − 1): env steps with fresh models, rewarded on its validation slice. */
+  const searchOn = async (learner: SacAgent, last: PreviousSegment, from: Observation, index: number): Promise<Observation> => {
+    let observed = from;
+    let state = stateOf(last.segment, observed);
+    const ratios: number[] = [];
+    for (let step = 0; step < settings.envSteps; ++step) {
+      await pause();
+      const action = learner.act(state);
+      const sizeAction = actionToSizes(action);
+      const { sizes: trial, sampled } = sizesFor(last.segment, sizeAction);
+      const env = await trainSegment(last.segment, trial, undefined, settings, context,
+                                     { steps: settings.envTrainSteps, seed: context.seed + 7919 * (envStepsRun + 1) }, pause);
+      const conv = last.convFitness;
+      const reward = conv > 0 ? env.validation.fitness / conv : 1;
+      const [userMean, itemMean] = meanEmbeddings(env.model, width);
+      const next: Observation = { reward, userMean, itemMean, action: sizeAction, userShares: sampled.userShares,
+                                  itemShares: sampled.itemShares, totalParams: sampled.totalParams };
+      const nextState = stateOf(last.segment, next);
+      learner.remember({ state, action, reward: (10 * (reward - settings.rewardLow)) / (settings.rewardHigh - settings.rewardLow),
+                         nextState });
+      let criticLoss = 0;
+      for (let update = 0; update < 3; ++update) criticLoss = learner.update().criticLoss;
+      state = nextState;
+      observed = next;
+      envStepsRun += 1;
+      context.report({ phase: `search ${index}`, step, total: settings.envSteps, bytes: held(trial), loss: criticLoss });
+      ratios.push(actionToSizes(learner.act(state, true)).ratio);
+      const recent = ratios.slice(-6);
+      const settled = recent.length === 6 && recent.every((r, k) => k === 0 || Math.abs(r - recent[k - 1]!) < 0.01);
+      if (step + 1 > settings.minEnvSteps && settled) break;
+    }
+    return observed;
+  };
+
   for (let index = first; index < segments.length; ++index) {
     await atBoundary(index);
     const segment = segmentData(stream.dataset, segments[index]!, index === segments.length - 1);
     let sizes: Sizes;
-    if (previous === undefined || seen === undefined) {
+    if (previous === undefined || seen === undefined || settings.policy === "uniform") {
+      // D_0, and every segment of the "uniform" control: every id at P/(|U|+|V|) (uniformSizes).
       const uniform = uniformSizes(segment.numUsers, segment.numItems, budgetFor(segment.numUsers + segment.numItems), range);
       sizes = { users: uniform.users, items: uniform.items };
       const ratio = segment.numUsers / Math.max(1, segment.numUsers + segment.numItems);
@@ -389,38 +444,17 @@ async function runScall(context: SearchContext): Promise<SearchOutcome> {
                action: { ratio, userAlpha: alphaRange.max, itemAlpha: alphaRange.max },
                userShares: [], itemShares: [], totalParams: uniform.totalParams };
     } else {
-      // Search on D_{t−1}: env steps with fresh models, rewarded on its validation slice.
-      const last = previous;
-      let state = stateOf(last.segment, seen);
-      const ratios: number[] = [];
-      for (let step = 0; step < settings.envSteps; ++step) {
-        await pause();
-        const action = agent.act(state);
-        const sizeAction = actionToSizes(action);
-        const { sizes: trial, sampled } = sizesFor(last.segment, sizeAction);
-        const env = await trainSegment(last.segment, trial, undefined, settings, context,
-                                       { steps: settings.envTrainSteps, seed: context.seed + 7919 * (envStepsRun + 1) }, pause);
-        const conv = last.convFitness;
-        const reward = conv > 0 ? env.validation.fitness / conv : 1;
-        const [userMean, itemMean] = meanEmbeddings(env.model, width);
-        const next: Observation = { reward, userMean, itemMean, action: sizeAction, userShares: sampled.userShares,
-                                    itemShares: sampled.itemShares, totalParams: sampled.totalParams };
-        const nextState = stateOf(last.segment, next);
-        agent.remember({ state, action, reward: (10 * (reward - settings.rewardLow)) / (settings.rewardHigh - settings.rewardLow),
-                         nextState });
-        let criticLoss = 0;
-        for (let update = 0; update < 3; ++update) criticLoss = agent.update().criticLoss;
-        state = nextState;
-        seen = next;
-        envStepsRun += 1;
-        context.report({ phase: `search ${index}`, step, total: settings.envSteps, bytes: held(trial), loss: criticLoss });
-        ratios.push(actionToSizes(agent.act(state, true)).ratio);
-        const recent = ratios.slice(-6);
-        const settled = recent.length === 6 && recent.every((r, k) => k === 0 || Math.abs(r - recent[k - 1]!) < 0.01);
-        if (step + 1 > settings.minEnvSteps && settled) break;
+      let action: SizeAction;
+      if (agent !== undefined) {
+        seen = await searchOn(agent, previous, seen, index);
+        // Deploy on D_t: D_t's frequencies, the reward and mean embeddings carried over.
+        action = actionToSizes(agent.act(stateOf(segment, seen), true));
+      } else {
+        // "frozen": the untrained agent's tanh(μ(s)) where the learned run first acts (segment 1's
+        // search, on D_0's state), deployed with each segment's frequencies.
+        frozenAction ??= actionToSizes(new SacAgent(agentOptions).act(stateOf(previous.segment, seen), true));
+        action = frozenAction;
       }
-      // Deploy on D_t: D_t's frequencies, the reward and mean embeddings carried over.
-      const action = actionToSizes(agent.act(stateOf(segment, seen), true));
       const deployed = sizesFor(segment, action);
       sizes = deployed.sizes;
       seen = { ...seen, action, userShares: deployed.sampled.userShares, itemShares: deployed.sampled.itemShares,

@@ -22,6 +22,7 @@ import type { StreamOrder } from "./stream.js";
  * - rewardLow 0.9, rewardHigh 1.1 (Yelp: 0.7, 1.2)
  * - stateGroups 256, hidden 512 (the agent's layers)
  * - order "time" (the reference) or "shuffle" (stream.ts): the stream's order before it is cut
+ * - policy "learned" (SCALL), "frozen" or "uniform": what sizes each segment (SizePolicy)
  */
 export interface ScallSettings {
   meanSize: number | undefined;
@@ -43,7 +44,26 @@ export interface ScallSettings {
   stateGroups: number;
   hidden: number;
   order: StreamOrder;
+  policy: SizePolicy;
 }
+
+/**
+ * What sizes segments 1..T (D_0 is always uniform), for comparing learned against not-learned
+ * sizes at the same bytes, on the same segments, warm starts, training and evaluation:
+ * - "learned": SCALL. The agent searches on D_{t−1} (env steps, SAC updates) and deploys
+ *   tanh(μ(s)) on D_t.
+ * - "frozen": the agent never learns. Its untrained mean action tanh(μ(s)) at the state where the
+ *   learned run first acts (segment 1's search) is deployed in every segment, through the same
+ *   sampler with each segment's frequencies: what SCALL's figures owe to learning rather than to
+ *   its power-law sizing by recent frequency. No env steps run.
+ * - "uniform": every segment sized as D_0 (uniformSizes): every id at ⌊P/(|U|+|V|)⌋, and as
+ *   many ids as the remainder one float more, so that Σ = P as for the other policies (all at
+ *   exactly P/(|U|+|V|) when it is an integer, as with an integer meanSize). The gain over FIXED
+ *   in the stream, the control the SCALL paper measures against. No agent, no env steps.
+ * The learning settings (envSteps, minEnvSteps, envTrainSteps, rewardLow, rewardHigh) are read
+ * but have no effect on "frozen" and "uniform"; stateGroups and hidden shape the frozen action.
+ */
+export type SizePolicy = "learned" | "frozen" | "uniform";
 
 const count = (min: number) => ({ kind: "integer", min, max: Number.MAX_SAFE_INTEGER }) as const;
 const fraction = { kind: "number", min: 0, max: 1 } as const;
@@ -67,6 +87,8 @@ export const scallSettings: readonly SettingSpec[] = [
   { name: "rewardHigh", type: { kind: "number", min: -Infinity, max: Infinity }, default: 1.1, doc: "the reward's high scaling bound" },
   { name: "stateGroups", type: { kind: "integer", min: 1, max: 1 << 16 }, default: 256, doc: "state pooling groups" },
   { name: "hidden", type: { kind: "integer", min: 1, max: 1 << 16 }, default: 512, doc: "the agent's hidden width" },
+  { name: "policy", type: { kind: "choice", values: ["learned", "frozen", "uniform"] }, default: "learned",
+    doc: "what sizes each segment: the SAC agent (SCALL), its untrained action fixed (never learns), or every id at P/ids (FIXED in the stream)" },
   { name: "order", type: { kind: "choice", values: ["time", "shuffle"] }, default: "time",
     doc: "the stream's order before it is cut into segments: by time (the reference), or one seeded random permutation (a control without drift)" },
 ];
@@ -99,6 +121,7 @@ export function readScallSettings(settings: Record<string, unknown>, range: Size
     stateGroups: int("stateGroups", 256, 1, 1 << 16),
     hidden: int("hidden", 512, 1, 1 << 16),
     order: oneOf(settings.order ?? "time", "settings.order", ["time", "shuffle"] as const),
+    policy: oneOf(settings.policy ?? "learned", "settings.policy", ["learned", "frozen", "uniform"] as const),
   };
   if (!(read.rewardHigh > read.rewardLow)) throw new RangeError("settings.rewardHigh must be above settings.rewardLow");
   return read;
