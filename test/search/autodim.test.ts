@@ -306,6 +306,23 @@ describe("AutoDim through search()", () => {
     }
   });
 
+  for (const shared of [true, false]) {
+    it(`holds every field value at every candidate while it searches (shared: ${shared}), past the budget its plan meets`, async () => {
+      const cardinalities = [6, 50, 400];
+      const small = generateSynthetic({ numUsers: 40, numItems: 30, numRatings: 1500, numFields: 3, fieldCardinalities: cardinalities, seed: 12 });
+      const budgetBytes = 6000;
+      const result = await search({ method: "autodim", data: small, candidates, seed: 4, budget: { bytes: budgetBytes },
+                                    settings: { ...settings, searchEpochs: 1, shared, evaluatePlan: false } });
+      // 456 field values, each one 16-float row (its prefixes the candidates) when shared, else
+      // 2 + 4 + 8 + 16 = 30 floats of separate blocks: 29 184 or 54 720 bytes.
+      const floatsPerValue = shared ? 16 : 2 + 4 + 8 + 16;
+      const everyValueAtEveryCandidate = cardinalities.reduce((a, b) => a + b, 0) * floatsPerValue * 4;
+      expect(result.peakSearchBytes).toBe(everyValueAtEveryCandidate);
+      expect(result.peakSearchBytes).toBeGreaterThan(budgetBytes);
+      expect(planBytes(result.plan)).toBeLessThanOrEqual(budgetBytes);
+    });
+  }
+
   it("rejects bad settings and a budget below every field at d_min", async () => {
     await expect(search({ method: "autodim", data, candidates, settings: { retrain: "later" } })).rejects.toThrow(/settings.retrain/);
     await expect(search({ method: "autodim", data, candidates, settings: { tau: 0 } })).rejects.toThrow(/tau/);

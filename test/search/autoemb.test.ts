@@ -8,7 +8,7 @@ import { existsSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
-import { backend, generateSynthetic, loadRatings, Tensor } from "mixdim";
+import { backend, generateSynthetic, loadRatings, planBytes, Tensor } from "mixdim";
 import { linear } from "../../ts/autograd/ops/linear_op.js";
 import { mseSigmoid } from "../../ts/autograd/ops/loss_op.js";
 import { noGrad } from "../../ts/autograd/tape.js";
@@ -162,6 +162,17 @@ describe("AutoEmb through search()", () => {
       else expect(searchTestLoss).toBeLessThan(Math.log(5) - 0.1);
     });
   }
+
+  it("holds every user and item at every candidate while it searches, past the budget its plan meets", async () => {
+    const budgetBytes = 30_000;
+    const result = await search({ method: "autoemb", data, seed: 3, budget: { bytes: budgetBytes },
+                                  settings: { ...small, evaluatePlan: false } });
+    // Each id's candidates are the prefixes of one 128-float row: (120 + 80) × 128 × 4 = 102 400 bytes.
+    const everyIdAtEveryCandidate = (data.numUsers + data.numItems) * 128 * 4;
+    expect(result.peakSearchBytes).toBe(everyIdAtEveryCandidate);
+    expect(result.peakSearchBytes).toBeGreaterThan(budgetBytes);
+    expect(planBytes(result.plan)).toBeLessThanOrEqual(budgetBytes);
+  });
 
   it("rejects a task it cannot take and bad settings", async () => {
     await expect(search({ method: "autoemb", data, task: "ctr" })).rejects.toThrow(/does not take task "ctr"/);

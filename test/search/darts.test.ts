@@ -7,7 +7,7 @@ import { existsSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
-import { backend, generateSynthetic, loadRatings, Tensor } from "mixdim";
+import { backend, generateSynthetic, loadRatings, planBytes, Tensor } from "mixdim";
 import { linear } from "../../ts/autograd/ops/linear_op.js";
 import { mseSigmoid } from "../../ts/autograd/ops/loss_op.js";
 import { backward } from "../../ts/autograd/tape.js";
@@ -286,6 +286,30 @@ describe("DARTS through search()", () => {
     const budgeted = await search({ method: "darts", data: ctr, task: "ctr", candidates: [2, 4, 8], seed: 2, budget: { ratio: 0.3 },
                                     settings: { batchSize: 256, evaluatePlan: false } });
     expect(budgeted.bytes).toBeLessThanOrEqual(budgeted.budgetBytes!);
+  });
+
+  it("holds every user and item at every candidate while it searches, past the budget its plan meets", async () => {
+    const budgetBytes = 30_000;
+    const result = await search({ method: "darts", data, seed: 3, budget: { bytes: budgetBytes },
+                                  settings: { ...small, evaluatePlan: false } });
+    // Each id's candidates are the prefixes of one 128-float row: (120 + 80) × 128 × 4 = 102 400 bytes.
+    const everyIdAtEveryCandidate = (data.numUsers + data.numItems) * 128 * 4;
+    expect(result.peakSearchBytes).toBe(everyIdAtEveryCandidate);
+    expect(result.peakSearchBytes).toBeGreaterThan(budgetBytes);
+    expect(planBytes(result.plan)).toBeLessThanOrEqual(budgetBytes);
+  });
+
+  it("ctr: holds every field value at every candidate while it searches, past the budget its plan meets", async () => {
+    const cardinalities = [5, 30, 200, 8];
+    const ctr = generateSynthetic({ numUsers: 50, numItems: 40, numRatings: 1000, numFields: 4, fieldCardinalities: cardinalities, seed: 6 });
+    const budgetBytes = 2400;
+    const result = await search({ method: "darts", data: ctr, task: "ctr", candidates: [2, 4, 8], seed: 2, budget: { bytes: budgetBytes },
+                                  settings: { batchSize: 256, evaluatePlan: false } });
+    // One 8-float row per field value, the candidates its prefixes: 243 × 8 × 4 = 7776 bytes.
+    const everyValueAtEveryCandidate = cardinalities.reduce((a, b) => a + b, 0) * 8 * 4;
+    expect(result.peakSearchBytes).toBe(everyValueAtEveryCandidate);
+    expect(result.peakSearchBytes).toBeGreaterThan(budgetBytes);
+    expect(planBytes(result.plan)).toBeLessThanOrEqual(budgetBytes);
   });
 
   it("rejects bad input with errors that name it", async () => {

@@ -17,9 +17,15 @@
  * The rows are split as plan_evaluation.ts splits them (ctrSplit with the run's seed): α sees
  * only the validation rows and nothing in the search sees the test rows.
  *
- * Budget: AutoDim does not meet one by construction. The argmax plan is held to it per field
- * before retraining (AutoDimSearchLayer.planWithinBudget: the field whose α ranks its next smaller
- * candidate closest steps down first), so the plan evaluated is the plan returned.
+ * Budget: the search itself is not budget-bounded. The supernet holds every field value at every
+ * candidate throughout: one d_M-wide row each when shared (the whole table at d_max), Σ d_m floats
+ * each as AutoDim-s (Σ d_m / d_M of the full table: 126/64 for {2, 4, 8, 16, 32, 64}, 222/128 for
+ * ESAPN's {2, 4, 8, 16, 64, 128}). result.peakSearchBytes reports these rows; α, the projections
+ * and the head are left out (the head's first-order weight, one float a field value, is outside
+ * planBytes too). Only the returned plan is held to a budget, per field before retraining
+ * (AutoDimSearchLayer.planWithinBudget: the field whose α ranks its next smaller candidate closest
+ * steps down first), so the plan evaluated is the plan returned. Under a hard memory cap while
+ * training, use SCALL, or ESAPN, whose table is held to the budget at every batch.
  *
  * Settings (defaults): batchSize 256, searchEpochs 1, learningRate 0.01 (weights, Adam; also the
  * retraining's), archLearningRate 0.01, archOptimizer "adam" | "sgd", archEvery 1, bilevelOrder 1 | 2,

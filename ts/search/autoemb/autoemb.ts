@@ -15,9 +15,18 @@
  * 1), which a stream that goes on does not. The previous weights fed to the controller on the
  * previous batch are the ids' stored ones at that time, as in the reference's update_controller.
  *
- * The budget is met afterwards: search() steps the least frequent ids down until the plan fits
- * (budget.ts). Settings: those of soft_search.ts, plus controllerLearningRate (1e-4),
- * frequencyDim (32), controllerHidden (512). Checkpoints are per batch (soft_search.ts).
+ * The search itself is not budget-bounded: it holds every candidate for every id from the first
+ * batch to the last, and only the returned plan is held to a budget (search() steps the least
+ * frequent ids down afterwards until the plan fits, budget.ts). Every candidate of an id is a
+ * prefix of one d_M-wide row, so the search holds the whole table at d_max: 128 floats an id for
+ * {2, 4, 8, 16, 64, 128}, four times a budget of ratio 0.25 (the reference's separate blocks hold
+ * Σ d_m = 222 floats an id, 222/128 of the full table). result.peakSearchBytes reports it; the
+ * controllers are networks, not embedding rows, and are left out of it, as are each id's
+ * remembered previous weights (M floats an id). Under a hard memory cap while training, use
+ * SCALL, or ESAPN, whose table is held to the budget at every batch.
+ *
+ * Settings: those of soft_search.ts, plus controllerLearningRate (1e-4), frequencyDim (32),
+ * controllerHidden (512). Checkpoints are per batch (soft_search.ts).
  */
 import { nestSnapshots, snapshotPart } from "../../training/state_snapshot.js";
 import type { SearchContext, SearchMethodDefinition } from "../search_context.js";

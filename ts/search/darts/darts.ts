@@ -14,9 +14,18 @@
  * Per field, on CTR data ("ctr"): α ∈ R^{F×M} over a GumbelMixture in "softmax" mode feeding a
  * DeepFM head, α on validation batches and the weights on training batches (darts_per_field.ts).
  *
- * The budget is met afterwards: search() steps the least frequent ids down until the plan fits
- * (budget.ts). Settings: soft_search.ts's on rating streams plus alphaLearningRate (1e-4);
- * darts_per_field.ts's on CTR data. Both checkpoint per batch (see those files).
+ * The search itself is not budget-bounded: it holds every candidate for every id from the first
+ * batch to the last, and only the returned plan is held to a budget (search() steps the least
+ * frequent ids down afterwards until the plan fits, budget.ts). Every candidate of an id is a
+ * prefix of one d_M-wide row, per id and per field alike, so the search holds the whole table at
+ * d_max: 128 floats an id for {2, 4, 8, 16, 64, 128}, four times a budget of ratio 0.25 (the
+ * reference's separate blocks hold Σ d_m = 222 floats an id, 222/128 of the full table).
+ * result.peakSearchBytes reports it; α steers the search and is not an embedding row, so it is
+ * left out (per id: M floats an id, with its Adam moments). Under a hard memory cap while
+ * training, use SCALL, or ESAPN, whose table is held to the budget at every batch.
+ *
+ * Settings: soft_search.ts's on rating streams plus alphaLearningRate (1e-4); darts_per_field.ts's
+ * on CTR data. Both checkpoint per batch (see those files).
  */
 import { nestSnapshots, snapshotPart } from "../../training/state_snapshot.js";
 import type { SearchContext, SearchMethodDefinition } from "../search_context.js";

@@ -11,9 +11,14 @@
  *
  * The splits are evaluatePlan's (ctrSplit with the search's seed): weights on train, α on
  * validation, the search model's own AUC and logloss on test (searchMetrics testAuc, testLogLoss);
- * search() retrains the returned plan as DeepFM by evaluatePlan (result.metrics). A budget is
- * met afterwards by search(), which steps the least frequent ids down (the plan is then no
- * longer uniform within a field).
+ * search() retrains the returned plan as DeepFM by evaluatePlan (result.metrics).
+ *
+ * The search is not budget-bounded: the supernet holds every field value at every candidate (one
+ * d_M-wide row each, the candidates its prefixes: the whole table at d_max) throughout, and
+ * peakSearchBytes says so (α, the projections and the head are left out; the head's first-order
+ * weight, one float a field value, is outside planBytes too). Only the returned plan meets a
+ * budget, afterwards: search() steps the least frequent ids down until it fits (the plan is then
+ * no longer uniform within a field).
  *
  * Settings: batchSize (256), epochs (1), learningRate of the weights (0.01, as evaluatePlan's
  * retrain), alphaLearningRate (1e-3, Hetu's), dim D (the largest candidate), head ("deepfm" or

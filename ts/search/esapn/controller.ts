@@ -82,6 +82,11 @@ export interface EsapnControllerOptions {
   budgetBytes?: number;
   /** "immediate" (the reference: update() after the step) or "delayed" (at the id's next occurrence). Default "immediate". */
   reward?: EsapnReward;
+  /**
+   * With reward "delayed": the id's occurrences after the action whose mean loss rewards it.
+   * Default 1, the next occurrence alone; an id whose action still waits does not act again.
+   */
+  rewardHorizon?: number;
   /** "learned" (default) or "frozen": the policies keep their initial weights (a control). */
   policy?: EsapnPolicyMode;
   seed?: number;
@@ -146,6 +151,7 @@ export class EsapnController {
       hidden: integerInRange(opts.hidden ?? 512, "hidden", 1, 65536),
       frequencyDim: integerInRange(opts.frequencyDim ?? 32, "frequencyDim", 1, 65536),
       budgetFeature: this.budgetBytes !== undefined,
+      rewardHorizon: integerInRange(opts.rewardHorizon ?? 1, "rewardHorizon", 1, 1024),
     };
     this.#sides = Object.entries(opts.sides).map(([name, side], k) => {
       if (typeof side !== "object" || side === null || !(side.embedding instanceof MixedDimEmbedding)) {
@@ -198,7 +204,9 @@ export class EsapnController {
       if (ids.length < 2 || indices.every((k) => k >= side.largest)) return;
       // Only each id's last sample decides, and only below the largest size: the policy computes
       // just those when they are few (a time-ordered batch holds ~11 distinct users).
-      const deciding = side.decidingSamples(ids, indices);
+      // An id whose delayed reward still waits beyond this occurrence keeps its size until it is rewarded.
+      const deciding = this.reward === "delayed" ? side.decidingSamples(ids, indices).filter((b) => !side.pending.waitsBeyondNext(ids[b]!))
+        : side.decidingSamples(ids, indices);
       const betaColumn = beta === undefined ? undefined : new Float32Array(ids.length).fill(beta);
       const logits = side.policy.actionLogits(frequencies, indices, deciding, betaColumn);
       const actions = this.reward === "delayed" ? this.sampleActions(logits) : greedy(logits);

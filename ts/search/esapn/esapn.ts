@@ -138,7 +138,7 @@ export async function runEsapnStream(data: SearchData, options: EsapnStreamOptio
     sides: { users: { embedding: model.users.embedding, chain: model.users.chain! },
              items: { embedding: model.items.embedding, chain: model.items.chain! } },
     historyLength: settings.historyLength, baseline: settings.baseline, learningRate: settings.policyLearningRate,
-    hidden: settings.policyHidden, storage: settings.storage, reward: settings.reward, policy: settings.policy, seed: seed + 1,
+    hidden: settings.policyHidden, storage: settings.storage, reward: settings.reward, rewardHorizon: settings.rewardHorizon, policy: settings.policy, seed: seed + 1,
     ...(options.budgetBytes === undefined ? {} : { budgetBytes: options.budgetBytes }),
   });
   const frequencies = { users: new RunningFrequency(users.seen), items: new RunningFrequency(items.seen) };

@@ -32,6 +32,8 @@ export interface EsapnSettings {
   initStd: number;
   /** When an action is rewarded: "immediate" (the reference) or "delayed" (at the id's next occurrence). */
   reward: EsapnReward;
+  /** With the delayed reward, the occurrences after an action whose mean loss rewards it. Default 1 (the next). */
+  rewardHorizon: number;
   /** "learned" (default) or "frozen" (the policies keep their initial weights: the control for learning). */
   policy: EsapnPolicyMode;
 }
@@ -53,6 +55,8 @@ export const esapnSettingTable: readonly SettingSpec[] = [
   { name: "initStd", type: { kind: "number", min: 0, max: Infinity }, default: 0.01, doc: "std of the initial embedding rows" },
   { name: "reward", type: { kind: "choice", values: ["immediate", "delayed"] }, default: "immediate",
     doc: "when an action is rewarded: after the step on its batch, or at the id's next occurrence" },
+  { name: "rewardHorizon", type: { kind: "integer", min: 1, max: 1024 }, default: 1,
+    doc: "with the delayed reward: the occurrences after an action whose mean loss rewards it" },
   { name: "policy", type: { kind: "choice", values: ["learned", "frozen"] }, default: "learned",
     doc: "train the policies, or keep their initial weights (a control)" },
 ];
@@ -80,6 +84,7 @@ export function esapnSettings(settings: Record<string, unknown>): EsapnSettings 
     policyHidden: integer(settings, "policyHidden", 512, 1, 65536),
     initStd: number(settings, "initStd", 0.01, 0, Infinity),
     reward: oneOf(settings.reward ?? "immediate", "settings.reward", ["immediate", "delayed"] as const),
+    rewardHorizon: integer(settings, "rewardHorizon", 1, 1, 1024),
     policy: oneOf(settings.policy ?? "learned", "settings.policy", ["learned", "frozen"] as const),
   };
 }

@@ -4,9 +4,10 @@
  *
  *   r = (the mean of the id's last T losses before the action) − (its loss at that occurrence),
  *
- * and the action is rewarded once and forgotten. An id acted on again before its reward came
- * keeps only the newer action's wait (the reward is taken at observe(), after act()). Actions
- * still waiting when the stream ends are never rewarded.
+ * and the action is rewarded once and forgotten. With a horizon H above 1 the action waits for
+ * H occurrences and r uses the mean of their losses (each occurrence's first sample); the id
+ * does not act again meanwhile (EsapnController). Actions still waiting when the stream ends are
+ * never rewarded.
  */
 import { snapshotTensor, type StateSnapshot } from "../../training/state_snapshot.js";
 
@@ -28,6 +29,17 @@ export class PendingActions {
   #sizeIndex = new Int32Array(0);
   #budgetLeft = new Float32Array(0);
   #baseline = new Float32Array(0);
+  /** Occurrences seen since the action, and their summed first-sample losses (for a horizon above 1). */
+  #waited = new Int32Array(0);
+  #lossSum = new Float32Array(0);
+
+  /** @param horizon the occurrences whose mean loss rewards an action: 1 (default) is the next occurrence alone. */
+  constructor(readonly horizon = 1) {}
+
+  /** Whether an id's action still waits after its next occurrence (so it should not act there). */
+  waitsBeyondNext(id: number): boolean {
+    return id < this.#action.length && this.#action[id]! >= 0 && this.#waited[id]! + 1 < this.horizon;
+  }
 
   /** How many actions wait. */
   get size(): number {
@@ -47,6 +59,8 @@ export class PendingActions {
       this.#sizeIndex[id] = sizeIndices[b]!;
       this.#budgetLeft[id] = budgetLeft[b]!;
       this.#baseline[id] = baselines[b]!;
+      this.#waited[id] = 0;
+      this.#lossSum[id] = 0;
     }
   }
 
@@ -58,12 +72,17 @@ export class PendingActions {
     const rows: number[] = [];
     const actions: number[] = [];
     const rewards: number[] = [];
+    const seen = new Set<number>();
     for (let b = 0; b < ids.length; ++b) {
       const id = ids[b]!;
-      if (id >= this.#action.length || this.#action[id]! < 0) continue;
+      if (id >= this.#action.length || this.#action[id]! < 0 || seen.has(id)) continue;
+      seen.add(id);
+      this.#lossSum[id]! += losses[b]!;
+      this.#waited[id]! += 1;
+      if (this.#waited[id]! < this.horizon) continue;
       rows.push(id);
       actions.push(this.#action[id]!);
-      rewards.push(this.#baseline[id]! - losses[b]!);
+      rewards.push(this.#baseline[id]! - this.#lossSum[id]! / this.horizon);
       this.#action[id] = -1;
     }
     const taken = (values: ArrayLike<number>) => rows.map((id) => values[id]!);
@@ -78,14 +97,15 @@ export class PendingActions {
   snapshot(): StateSnapshot {
     return { state: {}, tensors: { action: Int32Array.from(this.#action), frequency: this.#frequency.slice(),
                                    sizeIndex: this.#sizeIndex.slice(), budgetLeft: this.#budgetLeft.slice(),
-                                   baseline: this.#baseline.slice() } };
+                                   baseline: this.#baseline.slice(), waited: this.#waited.slice(), lossSum: this.#lossSum.slice() } };
   }
 
   /** Restores what snapshot() captured. */
   restore(snapshot: StateSnapshot): void {
     const action = snapshotTensor(snapshot, "action", Int32Array);
     const parts = { frequency: snapshotTensor(snapshot, "frequency", Int32Array), sizeIndex: snapshotTensor(snapshot, "sizeIndex", Int32Array),
-                    budgetLeft: snapshotTensor(snapshot, "budgetLeft", Float32Array), baseline: snapshotTensor(snapshot, "baseline", Float32Array) };
+                    budgetLeft: snapshotTensor(snapshot, "budgetLeft", Float32Array), baseline: snapshotTensor(snapshot, "baseline", Float32Array),
+                    waited: snapshotTensor(snapshot, "waited", Int32Array), lossSum: snapshotTensor(snapshot, "lossSum", Float32Array) };
     for (const [name, values] of Object.entries(parts)) {
       if (values.length !== action.length) throw new RangeError(`the snapshot holds ${action.length} actions but ${values.length} ${name} values`);
     }
@@ -94,6 +114,8 @@ export class PendingActions {
     this.#sizeIndex = parts.sizeIndex.slice();
     this.#budgetLeft = parts.budgetLeft.slice();
     this.#baseline = parts.baseline.slice();
+    this.#waited = parts.waited.slice();
+    this.#lossSum = parts.lossSum.slice();
   }
 
   private grow(rows: number): void {
@@ -106,6 +128,8 @@ export class PendingActions {
     this.#sizeIndex = extend(this.#sizeIndex, new Int32Array(length));
     this.#budgetLeft = extend(this.#budgetLeft, new Float32Array(length));
     this.#baseline = extend(this.#baseline, new Float32Array(length));
+    this.#waited = extend(this.#waited, new Int32Array(length));
+    this.#lossSum = extend(this.#lossSum, new Float32Array(length));
   }
 }
 

@@ -21,6 +21,8 @@ export interface SideSearchOptions {
   frequencyDim: number;
   /** Whether the policy's state holds the fraction of a budget left. */
   budgetFeature: boolean;
+  /** The occurrences whose mean loss rewards a delayed action. */
+  rewardHorizon: number;
   seed: number;
 }
 
@@ -44,8 +46,8 @@ export class SideSearch {
   readonly history: LossHistory;
   /** Each id's occurrences so far (the largest running frequency seen): who steps down first under a budget. */
   counts = new Int32Array(0);
-  /** Actions waiting for their id's next occurrence (delayed reward). */
-  readonly pending = new PendingActions();
+  /** Actions waiting for their id's next occurrences (delayed reward). */
+  readonly pending: PendingActions;
   /** This batch's sampled actions, which wait from observe() on (delayed reward). */
   sampled: SampledActions | undefined;
   /** The observed batch, which the immediate reward's update learns from. */
@@ -61,6 +63,7 @@ export class SideSearch {
                                    budgetFeature: options.budgetFeature, seed: options.seed, device: embedding.store.device });
     this.optimizer = new Adam(this.policy.parameters(), { learningRate: options.learningRate });
     this.history = new LossHistory(embedding.numRows, options.historyLength);
+    this.pending = new PendingActions(options.rewardHorizon);
   }
 
   /** Each sample's size index now. */

@@ -3,7 +3,8 @@
  * Recommendation"; methods.md D): embedding sizes for a stream of implicit feedback, held to a
  * memory budget by construction, chosen by a Soft Actor-Critic agent segment by segment.
  *
- *   segments D_0..D_T (scallSegments: new-entity cuts, reservoir replay, train/validation/test)
+ *   segments D_0..D_T of the stream in settings.order, by time or shuffled (stream.ts;
+ *     scallSegments: new-entity cuts, reservoir replay, train/validation/test)
  *   D_0: every id at the uniform size P/(|U|+|V|); train LightGCN; conv_fitness_0
  *   for t = 1..T:
  *     search on D_{t−1} (env steps, until the ratio settles or envSteps run):
@@ -22,6 +23,16 @@
  *       Recall@20, NDCG@20 on D_t's test split
  *   searchMetrics: the mean over t = 1..T (t = 0 is warm-up); result.metrics are the final
  *   plan retrained by evaluatePlan (LightGCN, BPR), as for every method
+ *
+ * Controls (settings.policy, SizePolicy in scall_settings.ts), to tell what the learning adds at
+ * the same P, on the same segments, warm starts, deployment training and evaluation:
+ *   "learned" (default): the loop above.
+ *   "frozen": no search. Every deployment takes a₀ = tanh(μ₀(s)), the untrained agent's mean
+ *     action at the state segment 1's search would start from, with D_t's frequencies.
+ *   "uniform": every segment sized as D_0 (FIXED in the stream); no agent, no search.
+ * Neither control runs an env step (searchMetrics.envSteps = 0), so their peakSearchBytes is the
+ * largest deployed table. settings.order "shuffle" cuts the segments from one seeded permutation
+ * of the ratings instead of time order (stream.ts), for any policy.
  *
  * Budget: P floats per segment, in either of SCALL's modes: total bytes B from search()'s
  * budget (P = ⌊B/4⌋, fixed over time) or a mean size c (settings.meanSize, P = ⌊c·(|U|+|V|)⌋,
@@ -44,20 +55,20 @@
  * their fresh N(0, 0.01) rows, as store.addRows would give them.
  *
  * Checkpoints are per segment. Between segments the search holds little: the agent (networks,
- * Adams, replay buffer, noise and replay stream positions), the previous segment's rows, sizes
- * and conv_fitness, the carried observation and the test rankings so far. Inside one it also
- * holds the env models, the deployment model with its Adam, schedule, sampler and early-stopping
- * rows, so an abort anywhere in segment t saves the state at t's start (captured there) and a
- * resume runs segment t again from its start, ending bit for bit as an uninterrupted run on the
- * CPU. At the reference's sizes a segment is minutes of work; that much is lost to an abort.
+ * Adams, replay buffer, noise and replay stream positions; "learned" only), the frozen action
+ * once fixed ("frozen"; before that the untrained agent is rebuilt from the seed), the previous
+ * segment's rows, sizes and conv_fitness, the carried observation and the test rankings so far.
+ * Inside one it also holds the env models, the deployment model with its Adam, schedule, sampler
+ * and early-stopping rows, so an abort anywhere in segment t saves the state at t's start
+ * (captured there) and a resume runs segment t again from its start, ending bit for bit as an
+ * uninterrupted run on the CPU. At the reference's sizes a segment is minutes of work; that much
+ * is lost to an abort.
  */
-import type { SettingSpec } from "../setting_table.js";
 import { integerInRange, numberInRange } from "../../arguments.js";
 import { takeRows } from "../../data/take_rows.js";
 import { backward } from "../../autograd/tape.js";
 import type { RatingsDataset } from "../../data/dataset.js";
 import { scallSegments, type ScallSegment } from "../../data/scall_segments.js";
-import { timeOrder } from "../../data/time_order.js";
 import { type CsrRows, itemsInTrainAndTest, rankingMetrics } from "../../metrics/ranking.js";
 import { BprSampler, itemsByUser } from "../../models/bpr_sampling.js";
 import { LightGCN } from "../../models/lightgcn.js";
@@ -68,147 +79,19 @@ import type { SizePlan } from "../../plan/size_plan.js";
 import { nestSnapshots, snapshotPart, snapshotTensor, type StateSnapshot } from "../../training/state_snapshot.js";
 import type { BoundaryState, SearchContext, SearchMethodDefinition, SearchOutcome } from "../search_context.js";
 import { SacAgent } from "./sac_agent.js";
+import { readScallSettings, type ScallSettings, scallSettings } from "./scall_settings.js";
 import {
   alphaRange, limitSizeClasses, rankByFrequency, sampleSizes, type SizeAction, type SizeBudget, type SizeRange,
   snapToLevels, uniformSizes,
 } from "./size_sampler.js";
 import { meanRow, scallState, stateLength } from "./state.js";
-
-/**
- * settings (all optional; defaults are the reference's unless marked, bounded ones for tests):
- * - meanSize: c, budget mode "mean size" (default 10 when search() has no budget)
- * - newEntityThreshold 15000, reservoirFraction 0.2, trainFraction 0.8, validationFraction 0.1
- * - maxSegments: process only D_0..D_{maxSegments−1} (default all)
- * - envSteps 30 (most per segment), minEnvSteps 10 (the reference stops once the ratio moved
- *   less than 0.01 for 5 steps in a row after 10 steps)
- * - envTrainSteps 200: steps of each fresh env model, and where conv_fitness is read
- * - trainSteps 4000 (most deployment steps), evalEvery 200, patience 3
- * - batchSize 2048 (the reference: 10000), learningRate 0.03 (× 0.95 every 200 steps, ≥ 1e-3)
- * - rewardLow 0.9, rewardHigh 1.1 (Yelp: 0.7, 1.2)
- * - stateGroups 256, hidden 512 (the agent's layers)
- */
-interface ScallSettings {
-  meanSize: number | undefined;
-  newEntityThreshold: number;
-  reservoirFraction: number;
-  trainFraction: number;
-  validationFraction: number;
-  maxSegments: number;
-  envSteps: number;
-  minEnvSteps: number;
-  envTrainSteps: number;
-  trainSteps: number;
-  evalEvery: number;
-  patience: number;
-  batchSize: number;
-  learningRate: number;
-  rewardLow: number;
-  rewardHigh: number;
-  stateGroups: number;
-  hidden: number;
-}
-
-const count = (min: number) => ({ kind: "integer", min, max: Number.MAX_SAFE_INTEGER }) as const;
-const fraction = { kind: "number", min: 0, max: 1 } as const;
-const scallSettings: readonly SettingSpec[] = [
-  { name: "meanSize", type: { kind: "number", min: 0, max: 65536, exclusiveMin: true }, default: "10 without a budget",
-    doc: "c, the budget as a mean size per id (P = c·ids, growing with the ids), in [d_min, d_max]" },
-  { name: "newEntityThreshold", type: count(1), default: 15000, doc: "new ids that start a segment" },
-  { name: "reservoirFraction", type: fraction, default: 0.2, doc: "the replayed share of earlier segments" },
-  { name: "trainFraction", type: fraction, default: 0.8, doc: "each segment's training share" },
-  { name: "validationFraction", type: fraction, default: 0.1, doc: "each segment's validation share" },
-  { name: "maxSegments", type: count(1), default: "all", doc: "stop after this many segments" },
-  { name: "envSteps", type: count(0), default: 30, doc: "the agent's environment steps per segment, at most" },
-  { name: "minEnvSteps", type: count(0), default: 10, doc: "environment steps before the search may settle" },
-  { name: "envTrainSteps", type: count(1), default: 200, doc: "LightGCN steps per environment step" },
-  { name: "trainSteps", type: count(1), default: 4000, doc: "LightGCN steps per deployed segment, at most" },
-  { name: "evalEvery", type: count(1), default: 200, doc: "steps between early-stopping checks" },
-  { name: "patience", type: count(1), default: 3, doc: "checks without improvement before stopping" },
-  { name: "batchSize", type: count(1), default: 2048, doc: "BPR batch, also the retraining's" },
-  { name: "learningRate", type: { kind: "number", min: 0, max: Infinity }, default: 0.03, doc: "LightGCN's Adam learning rate, also the retraining's" },
-  { name: "rewardLow", type: { kind: "number", min: -Infinity, max: Infinity }, default: 0.9, doc: "the reward's low scaling bound" },
-  { name: "rewardHigh", type: { kind: "number", min: -Infinity, max: Infinity }, default: 1.1, doc: "the reward's high scaling bound" },
-  { name: "stateGroups", type: { kind: "integer", min: 1, max: 1 << 16 }, default: 256, doc: "state pooling groups" },
-  { name: "hidden", type: { kind: "integer", min: 1, max: 1 << 16 }, default: 512, doc: "the agent's hidden width" },
-];
-
-function setting(settings: Record<string, unknown>, name: string, fallback: number, min: number, max: number, integer: boolean): number {
-  const value = settings[name] ?? fallback;
-  return integer ? integerInRange(value, `settings.${name}`, min, max) : numberInRange(value, `settings.${name}`, min, max);
-}
-
-function readSettings(settings: Record<string, unknown>, range: SizeRange): ScallSettings {
-  const int = (name: string, fallback: number, min = 0, max = Number.MAX_SAFE_INTEGER) => setting(settings, name, fallback, min, max, true);
-  const real = (name: string, fallback: number, min = 0, max = Infinity) => setting(settings, name, fallback, min, max, false);
-  const read: ScallSettings = {
-    meanSize: settings.meanSize === undefined ? undefined : real("meanSize", 10, range.minSize, range.maxSize),
-    newEntityThreshold: int("newEntityThreshold", 15000, 1),
-    reservoirFraction: real("reservoirFraction", 0.2, 0, 1),
-    trainFraction: real("trainFraction", 0.8, 0, 1),
-    validationFraction: real("validationFraction", 0.1, 0, 1),
-    maxSegments: int("maxSegments", Number.MAX_SAFE_INTEGER, 1),
-    envSteps: int("envSteps", 30),
-    minEnvSteps: int("minEnvSteps", 10),
-    envTrainSteps: int("envTrainSteps", 200, 1),
-    trainSteps: int("trainSteps", 4000, 1),
-    evalEvery: int("evalEvery", 200, 1),
-    patience: int("patience", 3, 1),
-    batchSize: int("batchSize", 2048, 1),
-    learningRate: real("learningRate", 0.03),
-    rewardLow: real("rewardLow", 0.9, -Infinity),
-    rewardHigh: real("rewardHigh", 1.1, -Infinity),
-    stateGroups: int("stateGroups", 256, 1, 1 << 16),
-    hidden: int("hidden", 512, 1, 1 << 16),
-  };
-  if (!(read.rewardHigh > read.rewardLow)) throw new RangeError("settings.rewardHigh must be above settings.rewardLow");
-  return read;
-}
+import { renumberedStream } from "./stream.js";
 
 /** The action's (−1, 1) outputs in SCALL's units: ratio in (0, 1), each α linearly onto [0.1, 30]. */
 export function actionToSizes(action: ArrayLike<number>): SizeAction {
   const unit = (j: number) => (action[j]! + 1) / 2;
   const alpha = (j: number) => alphaRange.min + (alphaRange.max - alphaRange.min) * unit(j);
   return { ratio: unit(0), userAlpha: alpha(1), itemAlpha: alpha(2) };
-}
-
-/** The rows in time order with ids renumbered by first appearance; userOf/itemOf give the old id. */
-interface StreamData {
-  dataset: RatingsDataset;
-  userOf: Int32Array;
-  itemOf: Int32Array;
-}
-
-function firstAppearance(data: RatingsDataset): StreamData {
-  const order = timeOrder(data.timestamps);
-  const n = order.length;
-  const renumber = (ids: Int32Array, count: number) => {
-    const newOf = new Int32Array(count).fill(-1);
-    const oldOf = new Int32Array(count);
-    const rows = new Int32Array(n);
-    let next = 0;
-    for (let k = 0; k < n; ++k) {
-      const old = ids[order[k]!]!;
-      if (newOf[old] === -1) {
-        newOf[old] = next;
-        oldOf[next++] = old;
-      }
-      rows[k] = newOf[old]!;
-    }
-    // Ids that never occur come last: they are in the plan, with the smallest sizes.
-    for (let old = 0; old < count; ++old) if (newOf[old] === -1) oldOf[next++] = old;
-    return { rows, oldOf };
-  };
-  const users = renumber(data.users, data.numUsers);
-  const items = renumber(data.items, data.numItems);
-  const dataset: RatingsDataset = {
-    users: users.rows, items: items.rows,
-    ratings: Float32Array.from(order, (r) => data.ratings[r]!),
-    timestamps: Float64Array.from(order, (r) => data.timestamps[r]!),
-    numUsers: data.numUsers, numItems: data.numItems,
-    userIds: Float64Array.from(users.oldOf, (u) => data.userIds[u]!),
-    itemIds: Float64Array.from(items.oldOf, (i) => data.itemIds[i]!),
-  };
-  return { dataset, userOf: users.oldOf, itemOf: items.oldOf };
 }
 
 /** One segment as LightGCN and the evaluation need it, over a table of numUsers + numItems ids. */
@@ -421,8 +304,9 @@ interface PreviousSegment {
 
 /** The search between two segments, besides the agent: JSON values and tensors for a checkpoint. */
 function segmentBoundary(index: number, previous: PreviousSegment | undefined, seen: Observation | undefined, tested: Ranking[],
-                         envStepsRun: number): StateSnapshot {
+                         envStepsRun: number, frozenAction: SizeAction | undefined): StateSnapshot {
   const state: Record<string, unknown> = { segment: index, tested, envStepsRun };
+  if (frozenAction !== undefined) state.frozenAction = frozenAction;
   if (seen !== undefined) {
     state.seen = { ...seen, userMean: Array.from(seen.userMean), itemMean: Array.from(seen.itemMean),
                    userShares: Array.from(seen.userShares), itemShares: Array.from(seen.itemShares) };
@@ -436,13 +320,13 @@ function segmentBoundary(index: number, previous: PreviousSegment | undefined, s
 async function runScall(context: SearchContext): Promise<SearchOutcome> {
   if (context.task !== "implicit") throw new RangeError(`SCALL takes task "implicit", got "${context.task}"`);
   const range: SizeRange = { minSize: context.candidates[0]!, maxSize: context.candidates[context.candidates.length - 1]! };
-  const settings = readSettings(context.settings, range);
+  const settings = readScallSettings(context.settings, range);
   const budgetParams = context.budgetBytes === undefined ? Infinity : Math.floor(context.budgetBytes / 4);
   const meanSize = settings.meanSize ?? (context.budgetBytes === undefined ? 10 : undefined);
   const budgetFor = (ids: number): { totalParams: number } =>
     ({ totalParams: Math.min(budgetParams, meanSize === undefined ? Infinity : Math.floor(meanSize * ids)) });
 
-  const stream = firstAppearance(context.data);
+  const stream = renumberedStream(context.data, settings.order, context.seed);
   const segments = scallSegments(stream.dataset, {
     newEntityThreshold: settings.newEntityThreshold, reservoirFraction: settings.reservoirFraction,
     trainFraction: settings.trainFraction, validationFraction: settings.validationFraction, seed: context.seed,
@@ -451,7 +335,10 @@ async function runScall(context: SearchContext): Promise<SearchOutcome> {
 
   const groups = settings.stateGroups;
   const width = range.maxSize;
-  const agent = new SacAgent({ stateDim: stateLength(groups, width), hidden: settings.hidden, seed: context.seed, device: context.device });
+  // Only "learned" keeps an agent. "frozen" acts once with an untrained one, built when needed
+  // (the same from the same seed, on a resume too); "uniform" has none.
+  const agentOptions = { stateDim: stateLength(groups, width), hidden: settings.hidden, seed: context.seed, device: context.device };
+  const agent = settings.policy === "learned" ? new SacAgent(agentOptions) : undefined;
   const stateOf = (segment: SegmentData, seen: Observation) => scallState({
     userFrequencies: segment.userFrequencies, itemFrequencies: segment.itemFrequencies, reward: seen.reward,
     userMeanEmbedding: seen.userMean, itemMeanEmbedding: seen.itemMean, ratio: seen.action.ratio,
@@ -477,13 +364,14 @@ async function runScall(context: SearchContext): Promise<SearchOutcome> {
   let seen: Observation | undefined;
   let tested: Ranking[] = [];
   let envStepsRun = 0;
+  let frozenAction: SizeAction | undefined;
   let first = 0;
   const { resume } = context;
   if (resume !== undefined) {
-    agent.restore(snapshotPart(resume, "agent"));
-    const saved = resume.state as { segment: number; tested: Ranking[]; envStepsRun: number; seen?: Observation;
+    agent?.restore(snapshotPart(resume, "agent"));
+    const saved = resume.state as { segment: number; tested: Ranking[]; envStepsRun: number; seen?: Observation; frozenAction?: SizeAction;
                                     previous?: { convFitness: number; numUsers: number; numItems: number; width: number } };
-    ({ segment: first, tested, envStepsRun } = saved);
+    ({ segment: first, tested, envStepsRun, frozenAction } = saved);
     if (saved.seen !== undefined) {
       seen = { ...saved.seen, userMean: Float64Array.from(saved.seen.userMean), itemMean: Float64Array.from(saved.seen.itemMean) };
     }
@@ -498,19 +386,57 @@ async function runScall(context: SearchContext): Promise<SearchOutcome> {
     }
   }
   // Per segment (the file's comment): every checkpoint in a segment saves the state captured at
-  // its start. `tested`, `seen` and `previous` are replaced, never changed, so a capture keeps them.
+  // its start. `tested`, `seen`, `previous` and `frozenAction` are replaced, never changed, so a
+  // capture keeps them.
   let boundary: BoundaryState | undefined;
   const pause = () => context.checkpoint(() => boundary!);
   const atBoundary = (index: number) => {
-    boundary = { ...nestSnapshots({ agent: agent.snapshot() }, segmentBoundary(index, previous, seen, tested, envStepsRun)),
+    boundary = { ...nestSnapshots(agent === undefined ? {} : { agent: agent.snapshot() },
+                                  segmentBoundary(index, previous, seen, tested, envStepsRun, frozenAction)),
                  events: context.eventCount() };
     return pause();
   };
+
+  /** Search on D_{t−1} (segment `index` − 1): env steps with fresh models, rewarded on its validation slice. */
+  const searchOn = async (learner: SacAgent, last: PreviousSegment, from: Observation, index: number): Promise<Observation> => {
+    let observed = from;
+    let state = stateOf(last.segment, observed);
+    const ratios: number[] = [];
+    for (let step = 0; step < settings.envSteps; ++step) {
+      await pause();
+      const action = learner.act(state);
+      const sizeAction = actionToSizes(action);
+      const { sizes: trial, sampled } = sizesFor(last.segment, sizeAction);
+      const env = await trainSegment(last.segment, trial, undefined, settings, context,
+                                     { steps: settings.envTrainSteps, seed: context.seed + 7919 * (envStepsRun + 1) }, pause);
+      const conv = last.convFitness;
+      const reward = conv > 0 ? env.validation.fitness / conv : 1;
+      const [userMean, itemMean] = meanEmbeddings(env.model, width);
+      const next: Observation = { reward, userMean, itemMean, action: sizeAction, userShares: sampled.userShares,
+                                  itemShares: sampled.itemShares, totalParams: sampled.totalParams };
+      const nextState = stateOf(last.segment, next);
+      learner.remember({ state, action, reward: (10 * (reward - settings.rewardLow)) / (settings.rewardHigh - settings.rewardLow),
+                         nextState });
+      let criticLoss = 0;
+      for (let update = 0; update < 3; ++update) criticLoss = learner.update().criticLoss;
+      state = nextState;
+      observed = next;
+      envStepsRun += 1;
+      context.report({ phase: `search ${index}`, step, total: settings.envSteps, bytes: held(trial), loss: criticLoss });
+      ratios.push(actionToSizes(learner.act(state, true)).ratio);
+      const recent = ratios.slice(-6);
+      const settled = recent.length === 6 && recent.every((r, k) => k === 0 || Math.abs(r - recent[k - 1]!) < 0.01);
+      if (step + 1 > settings.minEnvSteps && settled) break;
+    }
+    return observed;
+  };
+
   for (let index = first; index < segments.length; ++index) {
     await atBoundary(index);
     const segment = segmentData(stream.dataset, segments[index]!, index === segments.length - 1);
     let sizes: Sizes;
-    if (previous === undefined || seen === undefined) {
+    if (previous === undefined || seen === undefined || settings.policy === "uniform") {
+      // D_0, and every segment of the "uniform" control: every id at P/(|U|+|V|) (uniformSizes).
       const uniform = uniformSizes(segment.numUsers, segment.numItems, budgetFor(segment.numUsers + segment.numItems), range);
       sizes = { users: uniform.users, items: uniform.items };
       const ratio = segment.numUsers / Math.max(1, segment.numUsers + segment.numItems);
@@ -518,38 +444,17 @@ async function runScall(context: SearchContext): Promise<SearchOutcome> {
                action: { ratio, userAlpha: alphaRange.max, itemAlpha: alphaRange.max },
                userShares: [], itemShares: [], totalParams: uniform.totalParams };
     } else {
-      // Search on D_{t−1}: env steps with fresh models, rewarded on its validation slice.
-      const last = previous;
-      let state = stateOf(last.segment, seen);
-      const ratios: number[] = [];
-      for (let step = 0; step < settings.envSteps; ++step) {
-        await pause();
-        const action = agent.act(state);
-        const sizeAction = actionToSizes(action);
-        const { sizes: trial, sampled } = sizesFor(last.segment, sizeAction);
-        const env = await trainSegment(last.segment, trial, undefined, settings, context,
-                                       { steps: settings.envTrainSteps, seed: context.seed + 7919 * (envStepsRun + 1) }, pause);
-        const conv = last.convFitness;
-        const reward = conv > 0 ? env.validation.fitness / conv : 1;
-        const [userMean, itemMean] = meanEmbeddings(env.model, width);
-        const next: Observation = { reward, userMean, itemMean, action: sizeAction, userShares: sampled.userShares,
-                                    itemShares: sampled.itemShares, totalParams: sampled.totalParams };
-        const nextState = stateOf(last.segment, next);
-        agent.remember({ state, action, reward: (10 * (reward - settings.rewardLow)) / (settings.rewardHigh - settings.rewardLow),
-                         nextState });
-        let criticLoss = 0;
-        for (let update = 0; update < 3; ++update) criticLoss = agent.update().criticLoss;
-        state = nextState;
-        seen = next;
-        envStepsRun += 1;
-        context.report({ phase: `search ${index}`, step, total: settings.envSteps, bytes: held(trial), loss: criticLoss });
-        ratios.push(actionToSizes(agent.act(state, true)).ratio);
-        const recent = ratios.slice(-6);
-        const settled = recent.length === 6 && recent.every((r, k) => k === 0 || Math.abs(r - recent[k - 1]!) < 0.01);
-        if (step + 1 > settings.minEnvSteps && settled) break;
+      let action: SizeAction;
+      if (agent !== undefined) {
+        seen = await searchOn(agent, previous, seen, index);
+        // Deploy on D_t: D_t's frequencies, the reward and mean embeddings carried over.
+        action = actionToSizes(agent.act(stateOf(segment, seen), true));
+      } else {
+        // "frozen": the untrained agent's tanh(μ(s)) where the learned run first acts (segment 1's
+        // search, on D_0's state), deployed with each segment's frequencies.
+        frozenAction ??= actionToSizes(new SacAgent(agentOptions).act(stateOf(previous.segment, seen), true));
+        action = frozenAction;
       }
-      // Deploy on D_t: D_t's frequencies, the reward and mean embeddings carried over.
-      const action = actionToSizes(agent.act(stateOf(segment, seen), true));
       const deployed = sizesFor(segment, action);
       sizes = deployed.sizes;
       seen = { ...seen, action, userShares: deployed.sampled.userShares, itemShares: deployed.sampled.itemShares,

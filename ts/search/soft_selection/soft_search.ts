@@ -7,7 +7,8 @@
  * searchMetrics: `testAccuracy` and `testLoss` are the soft model's own prequential numbers on
  * the test tail (what the ESAPN slides report for DARTS and AutoEmb), `trainAccuracy` and
  * `trainLoss` the same over the head, `samplesPerSecond` the search's training rate over the
- * head. The budget is not part of the search: search() holds the plan to it afterwards
+ * head. The budget is not part of the search, which holds every id's whole d_M-wide row (every
+ * candidate) from start to end (peakSearchBytes): search() holds the plan to it afterwards
  * (budget.ts), stepping the least frequent ids down first, and retrains that plan with ESAPN's
  * recommender in the same order for result.metrics.
  *
@@ -116,7 +117,11 @@ export async function runSoftRatingSearch(context: SearchContext,
     testAccuracy: stream.test.accuracy, testLoss: stream.test.loss,
     samplesPerSecond: stream.train.samples / stream.train.seconds,
   };
-  // The supernet's table: one row of the largest candidate per id (soft_selection_embedding.ts).
-  const peakSearchBytes = (data.numUsers + data.numItems) * candidates[candidates.length - 1]! * 4;
+  // Read from the tables the recommender holds, so the figure follows their layout: one d_M-wide
+  // row per id with every candidate a prefix of it (soft_selection_embedding.ts), the whole of
+  // both sides from the first batch to the last. The selector's per-id state (DARTS's α, AutoEmb's
+  // previous weights: M floats an id) and the projections are not embedding rows, and are left out.
+  const peakSearchBytes = [model.users.table, model.items.table]
+    .reduce((bytes, table) => bytes + table.numRows * table.maxDim * 4, 0);
   return { plan, searchMetrics, peakSearchBytes };
 }
