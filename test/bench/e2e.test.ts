@@ -42,12 +42,17 @@ describe("npm run bench:e2e --tiny", () => {
         .map((label) => `rating synthetic-ml20m ${protocol} binary ${label}`)),
       ...["FIXED", "FIXED (equal budget)", "MDE", "DARTS", "AutoDim"].map((label) => `ctr synthetic-ctr shuffle ctr ${label}`),
       ...["FIXED (equal budget)", "SCALL"].map((label) => `implicit synthetic-ml20m time implicit ${label}`),
+      ...["time", "shuffle"].flatMap((protocol) => [
+        ...["ESAPN immediate (learned)", "ESAPN immediate (frozen)", "ESAPN delayed (learned)", "ESAPN delayed (frozen)"]
+          .map((label) => `learning synthetic-ml20m ${protocol} binary ${label}`),
+        ...["SCALL (learned)", "SCALL (frozen)", "SCALL (uniform)"].map((label) => `learning synthetic-ml20m ${protocol} implicit ${label}`),
+      ]),
     ];
     expect(rows.sort()).toEqual(expected.sort());
     for (const row of results.rows) {
       expect(row.seeds).toEqual([1, 2]);
-      const quality: (keyof QualityFigures)[] = row.family === "rating" ? ["accuracy", "loss", "planAccuracy", "planLoss"]
-        : row.family === "ctr" ? ["auc", "logLoss"] : ["recall20", "ndcg20"];
+      const quality: (keyof QualityFigures)[] = row.task === "binary" ? ["accuracy", "loss", "planAccuracy", "planLoss"]
+        : row.task === "ctr" ? ["auc", "logLoss"] : ["recall20", "ndcg20"];
       for (const name of ["samplesPerSecond", "peakRssBytes", "bytes", "ratio", "seconds", ...quality] as const) {
         expect(Number.isFinite(row.figures[name]?.mean), `${row.label} on ${row.dataset}: ${name}`).toBe(true);
       }
@@ -61,6 +66,33 @@ describe("npm run bench:e2e --tiny", () => {
     expect(bytes("implicit", "SCALL")).toBeLessThanOrEqual(bytes("implicit", "FIXED (equal budget)"));
     expect(readFileSync(path.join(out, "REPRODUCTION.md"), "utf8")).toContain("## 2. ESAPN's memory table");
     expect(readFileSync(path.join(out, "e2e-report.html"), "utf8")).toContain("<svg");
+  });
+
+  it("holds every variant of the learning family to one budget per protocol and seed, 16 floats per id, each plan within it", () => {
+    const learning = results.records.filter((record) => record.spec.family === "learning");
+    for (const protocol of ["time", "shuffle"]) {
+      for (const seed of [1, 2]) {
+        const variants = learning.filter((record) => record.spec.protocol === protocol && record.spec.seed === seed);
+        expect(variants).toHaveLength(7);
+        const ids = variants[0]!.tables.users!.ids + variants[0]!.tables.items!.ids;
+        for (const record of variants) {
+          expect(record.budgetBytes, record.spec.id).toBe(16 * 4 * ids);
+          expect(record.bytes, record.spec.id).toBeLessThanOrEqual(record.budgetBytes!);
+        }
+      }
+    }
+  });
+
+  it("writes the learning section with each variant's plan bytes and a verdict for each pair", () => {
+    const markdown = readFileSync(path.join(out, "REPRODUCTION.md"), "utf8");
+    const section = markdown.slice(markdown.indexOf("## 6. Do the search policies learn? (learned against frozen, at equal bytes)"));
+    expect(section).toContain("### synthetic-ml20m, shuffled split");
+    expect(section).toMatch(/\| SCALL \(uniform\) \| [\d,]+ ± [\d,]+ \| 100\.00% \|/);
+    for (const pair of ["ESAPN immediate, learned vs frozen", "ESAPN delayed, learned vs frozen", "SCALL, learned vs frozen", "SCALL, learned vs uniform"]) {
+      expect(section).toMatch(new RegExp(`- ${pair}: on the search's own figures, learned ahead beyond the spread in \\d+ of 4`));
+    }
+    expect(section).toContain("- retrained plan's NDCG@20: SCALL (learned) vs SCALL (uniform): Δ = ");
+    expect(section).not.toContain("Not in e2e.json");
   });
 
   it("--merge runs a selection again and puts it in place of the same runs, keeping every other run", async () => {
@@ -166,6 +198,94 @@ function resultsOf(records: RunRecord[], extra: Partial<E2eResults> = {}): E2eRe
     durationSeconds: 600, skipped: [], failures: [], rows: summarize(records), records, streams: [], ...extra,
   };
 }
+
+describe("REPRODUCTION.md's learning section from given results", () => {
+  // 100 users and 50 items: a budget of 16 floats per id is 16 · 4 · 150 = 9,600 bytes.
+  const sides: RunRecord["tables"] = {
+    users: { ids: 100, ratio: 0.1, totalDim: 1_600, idsAtSize: { 16: 100 } },
+    items: { ids: 50, ratio: 0.1, totalDim: 800, idsAtSize: { 16: 50 } },
+  };
+  const learning = (label: string, task: "binary" | "implicit", seed: number, bytes: number, quality: QualityFigures,
+                    budgetBytes = 9_600): RunRecord => ({
+    ...record({ family: "learning", label, task, seed, id: `learning_ml-100k_time_${task}_${label}_s${seed}` }, quality, sides),
+    bytes, budgetBytes,
+  });
+  const esapn = (accuracy: number, loss: number, planAccuracy: number, planLoss: number) => ({ accuracy, loss, planAccuracy, planLoss });
+  const scall = (streamRecall20: number, streamNdcg20: number, recall20: number, ndcg20: number) => ({ streamRecall20, streamNdcg20, recall20, ndcg20 });
+  const records = [
+    learning("ESAPN immediate (learned)", "binary", 1, 9_000, esapn(0.70, 0.20, 0.65, 0.22)),
+    learning("ESAPN immediate (learned)", "binary", 2, 9_200, esapn(0.72, 0.19, 0.65, 0.22)),
+    learning("ESAPN immediate (frozen)", "binary", 1, 9_600, esapn(0.60, 0.25, 0.65, 0.22)),
+    learning("ESAPN immediate (frozen)", "binary", 2, 9_600, esapn(0.61, 0.25, 0.66, 0.23)),
+    ...["ESAPN delayed (learned)", "ESAPN delayed (frozen)"].flatMap((label) =>
+      [1, 2].map((seed) => learning(label, "binary", seed, 8_000, esapn(0.68, 0.21, 0.64, 0.23)))),
+    learning("SCALL (learned)", "implicit", 1, 9_600, scall(0.30, 0.2, 0.25, 0.2)),
+    learning("SCALL (learned)", "implicit", 2, 9_600, scall(0.32, 0.2, 0.25, 0.2)),
+    learning("SCALL (frozen)", "implicit", 1, 9_600, scall(0.29, 0.2, 0.25, 0.2)),
+    learning("SCALL (uniform)", "implicit", 1, 9_600, scall(0.40, 0.2, 0.25, 0.2)),
+    learning("SCALL (uniform)", "implicit", 2, 9_600, scall(0.40, 0.2, 0.25, 0.2)),
+  ];
+  const markdown = reproductionMarkdown(resultsOf(records, {
+    skipped: ["ml-latest-small"], failures: [{ id: "learning_ml-100k_time_implicit_scall-frozen_s2", error: "out of memory" }],
+  }));
+  const section = markdown.slice(markdown.indexOf("## 6. Do the search policies learn? (learned against frozen, at equal bytes)"));
+
+  it("states the one budget every variant of a data set and protocol was held to", () => {
+    expect(section).toContain("### ml-100k, time-ordered stream\n\nBudget: 9,600 bytes for every variant and seed (a mean size of 16 floats per id over 150 ids).");
+  });
+
+  it("shows each variant's plan bytes, then the search's own figures and the retrained plan's, each so labelled", () => {
+    expect(section).toContain("| Variant | Plan bytes | Of the budget | Search's own online accuracy (%) | Search's own online loss | " +
+                              "Retrained plan's accuracy (%) | Retrained plan's loss |");
+    expect(section).toContain("| ESAPN immediate (learned) | 9,100 ± 141 | 94.79% | 71.00 ± 1.41 | 0.1950 ± 0.0071 | 65.00 ± 0.00 | 0.2200 ± 0.0000 |");
+    expect(section).toContain("| Variant | Plan bytes | Of the budget | Search's own Recall@20 (mean over segments) | " +
+                              "Search's own NDCG@20 (mean over segments) | Retrained plan's Recall@20 | Retrained plan's NDCG@20 |");
+    // SCALL (frozen) has its first seed only: one run, no spread.
+    expect(section).toContain("| SCALL (frozen) | 9,600 | 100.00% | 0.2900 | 0.2000 | 0.2500 | 0.2000 |");
+  });
+
+  it("warns that a row of a single seed has no spread", () => {
+    expect(section).toContain("**Some rows have a single seed, so no spread:** any difference of theirs reads as beyond it.");
+  });
+
+  it("checks learned against frozen, and SCALL's learned against uniform, with Δ and the spread", () => {
+    // (0.70 + 0.72)/2 − (0.60 + 0.61)/2 = 10.5 pp against 1.41 + 0.71.
+    const group = section.slice(section.indexOf("### ml-100k, time-ordered stream"), section.indexOf("### ml-100k, shuffled split"));
+    expect(group).toContain("- search's own online accuracy (%): ESAPN immediate (learned) vs " +
+                            "ESAPN immediate (frozen): Δ = +10.50 (spread 2.12): as claimed, beyond spread");
+    expect(group).toContain("- search's own Recall@20 (mean over segments): SCALL (learned) vs " +
+                            "SCALL (uniform): Δ = −0.0900 (spread 0.0141): reversed, beyond spread");
+    expect(group).toContain("- retrained plan's loss: ESAPN delayed (learned) vs ESAPN delayed (frozen): Δ = 0.0000 (spread 0.0000): equal");
+    expect(section).toContain("- ESAPN delayed, learned vs frozen: on the search's own figures, learned ahead beyond the spread in 0 of 2, " +
+                              "within the spread in 0, equal in 2, behind beyond it in 0;");
+    expect(section).toContain("- ESAPN immediate, learned vs frozen: on the search's own figures, learned ahead beyond the spread in 2 of 2,");
+  });
+
+  it("names the runs it lacks and why, and gives no figures for them", () => {
+    expect(section).toContain("**Not in e2e.json** (no figures above stand for them): SCALL (frozen): seed 2 (failed).");
+    expect(section).toContain("### ml-100k, shuffled split\n\nNo run of this group is in e2e.json: every variant: seeds 1, 2 (not run).");
+    expect(section).toContain("### ml-latest-small, time-ordered stream\n\nNo run of this group is in e2e.json: every variant: seeds 1, 2 (data absent).");
+  });
+
+  it("says so when the variants were not held to one budget", () => {
+    const uneven = reproductionMarkdown(resultsOf([
+      learning("SCALL (learned)", "implicit", 1, 9_600, scall(0.3, 0.2, 0.25, 0.2)),
+      learning("SCALL (uniform)", "implicit", 1, 9_000, scall(0.4, 0.2, 0.25, 0.2), 9_000),
+    ]));
+    expect(uneven).toContain("**The runs were not held to one budget:** SCALL (learned) seed 1 9,600; SCALL (uniform) seed 1 9,000.");
+  });
+
+  it("says which pairs it cannot compare, and why", () => {
+    const alone = reproductionMarkdown(resultsOf([learning("SCALL (learned)", "implicit", 1, 9_600, scall(0.3, 0.2, 0.25, 0.2))]));
+    expect(alone).toContain("- SCALL, learned vs frozen: not compared, SCALL (frozen) has no run here");
+    expect(alone).toContain("- ESAPN immediate, learned vs frozen: not compared, ESAPN immediate (frozen) and ESAPN immediate (learned) have no run here");
+  });
+
+  it("says how to run the family when e2e.json has none of it", () => {
+    expect(reproductionMarkdown(resultsOf([]))).toContain(
+      "No run of this family is in e2e.json yet: `node dist/bench/e2e/main.js --families learning --merge` runs it");
+  });
+});
 
 describe("--merge of given results", () => {
   const run1 = (family: RunSpec["family"], label: string, accuracy: number) =>

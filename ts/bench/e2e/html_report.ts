@@ -6,6 +6,8 @@
  *   binary task, time-ordered stream;
  * - e2e-report-ctr.html: AutoDim's (FIXED, MDE, DARTS, AutoDim) on the synthetic CTR set;
  * - e2e-report-implicit.html: SCALL against FIXED at an equal budget, on the same set as the first.
+ * The learning family has no page: its question (does a policy beat itself frozen?) is answered
+ * by seed spreads, in REPRODUCTION.md, and its plans are the families' own methods again.
  * Every run of every group is in e2e.json; pages with all of them would not read.
  */
 import type { ReportInput, ReportRun } from "../../report/report_types.js";
@@ -20,7 +22,7 @@ export interface KeptRun {
 
 const headlineDatasets: readonly DatasetName[] = ["ml-latest-small", "ml-100k", "synthetic-ml20m"];
 
-const pages: Record<Family, { file: string; title: string; description: string }> = {
+const pages: Record<Exclude<Family, "learning">, { file: string; title: string; description: string }> = {
   rating: {
     file: "e2e-report.html",
     title: "ESAPN's family",
@@ -49,14 +51,14 @@ export function headlineDataset(specs: readonly RunSpec[]): DatasetName | undefi
 export function isHeadline(spec: RunSpec, ratingDataset: DatasetName | undefined): boolean {
   if (spec.family === "rating") return spec.dataset === ratingDataset && spec.task === "binary" && spec.protocol === "time";
   if (spec.family === "ctr") return spec.dataset === "synthetic-ctr";
-  return spec.dataset === ratingDataset;
+  return spec.family === "implicit" && spec.dataset === ratingDataset;
 }
 
 /** One page per family that has kept headline runs: its file name and the report's input. */
 export function reportPages(kept: readonly KeptRun[], ratingDataset: DatasetName | undefined, heading: string):
     { file: string; input: ReportInput }[] {
   const chosen = kept.filter(({ spec }) => isHeadline(spec, ratingDataset));
-  return (Object.keys(pages) as Family[]).flatMap((family) => {
+  return (Object.keys(pages) as (keyof typeof pages)[]).flatMap((family) => {
     const runs = chosen.filter(({ spec }) => spec.family === family);
     if (runs.length === 0) return [];
     const { spec } = runs[0]!;

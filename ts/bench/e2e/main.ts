@@ -5,17 +5,19 @@
  * instead) to bench/results/ (a whole full run) or to a scratch folder (--quick, --tiny, or a
  * subset of data sets, families or seeds), or to --out.
  *
- *   node dist/bench/e2e/main.js [--quick | --tiny] [--out DIR] [--datasets a,b] [--families rating,ctr,implicit] [--seeds 1,2,3]
+ *   node dist/bench/e2e/main.js [--quick | --tiny] [--out DIR] [--datasets a,b] [--families rating,ctr,implicit,learning] [--seeds 1,2,3]
  *   node dist/bench/e2e/main.js --rewrite-markdown [--out DIR]    REPRODUCTION.md again from DIR/e2e.json
  *   node dist/bench/e2e/main.js --report-only [...]              the HTML pages alone (their runs only)
- *   node dist/bench/e2e/main.js --families implicit --merge      that family again, merged into bench/results
+ *   node dist/bench/e2e/main.js --families learning --merge      that family again, merged into bench/results
  *
  * --merge runs the selection (--families, --datasets, --seeds) and merges it into the results in
  * --out, or bench/results/ without it (results_merge.ts): its runs replace every run of the
  * selection there, every other run is kept, and e2e.json and REPRODUCTION.md are written again.
  * The profile must be the one those results were made with (the full one for bench/results/).
- * The HTML pages are left as the whole run wrote them. So one family joins the committed results
- * without the hour of the whole suite.
+ * The HTML pages are left as the whole run wrote them. So the learning family (issue #14, 84 runs)
+ * joins the committed results without the hour of the whole suite:
+ *
+ *   npm run build:ts && node dist/bench/e2e/main.js --families learning --merge
  *
  * The hand-written findings are read from bench/results/e2e.findings.md and set at the end of
  * REPRODUCTION.md under their own heading.

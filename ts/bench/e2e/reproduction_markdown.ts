@@ -2,7 +2,8 @@
  * bench/results/REPRODUCTION.md from e2e.json: the ESAPN slides' tables (accuracy and loss of
  * FIXED, DARTS, AutoEmb and ESAPN on both tasks; ESAPN's memory table) rebuilt from this run,
  * the same ordering question for AutoDim against FIXED and MDE and for SCALL against FIXED at
- * an equal budget, each ordering's verdict with the seed spread, and the cost of every run.
+ * an equal budget, each ordering's verdict with the seed spread, the cost of every run, and
+ * whether the searches' policies beat themselves frozen (learning_section.ts).
  * Every number and verdict is generated from the results; the findings written by hand after
  * reading them are passed in and set apart under their own heading.
  */
@@ -11,6 +12,7 @@ import { describeRun } from "../machine.js";
 import { ml20mShape } from "./datasets.js";
 import type { E2eResults, MergedRuns } from "./e2e_results.js";
 import { formats, groups, meanSpread, protocolNames, table, verdictLine } from "./markdown_figures.js";
+import { learningSection } from "./learning_section.js";
 import { checkChain, checkPair, type ChainCheck } from "./orderings.js";
 import type { FigureName, SummaryRow } from "./seed_summary.js";
 import { equalBudgetMeanSize, esapnFrozenPolicy, fixedAtEsapnBytes } from "./suite.js";
@@ -263,6 +265,7 @@ export function reproductionMarkdown(results: E2eResults, findings?: string): st
     ...budgetSection(results, "ctr"),
     ...budgetSection(results, "implicit"),
     ...costSection(results),
+    ...learningSection(results),
   ];
   if (findings !== undefined && findings.trim() !== "") {
     lines.push("---", "", "## Findings (written by hand after reading the results above)", "", findings.trim(), "");

@@ -9,9 +9,11 @@ import type { DatasetName, DatasetScale, Protocol } from "./datasets.js";
  * The three comparisons the suite makes (methods.md A4), each with its task(s) and metrics:
  * "rating": FIXED, DARTS, AutoEmb, ESAPN on binary and five-class rating streams (accuracy, loss);
  * "ctr": FIXED, MDE, DARTS, AutoDim on categorical fields (AUC, log loss);
- * "implicit": FIXED and SCALL ranking with LightGCN (Recall@20, NDCG@20).
+ * "implicit": FIXED and SCALL ranking with LightGCN (Recall@20, NDCG@20);
+ * "learning": ESAPN (binary) and SCALL (implicit) with their policies learning and frozen, at an
+ * equal budget (issue #14), with both families' figures.
  */
-export type Family = "rating" | "ctr" | "implicit";
+export type Family = "rating" | "ctr" | "implicit" | "learning";
 
 export interface RunSpec {
   /** Unique in a suite, and safe as a file name. */
@@ -80,6 +82,8 @@ export interface RunRecord {
   rows: number;
   /** Σ_i d_i · 4 over the final plan. */
   bytes: number;
+  /** The budget search() held the run to (result.budgetBytes), when it had one. */
+  budgetBytes?: number;
   /** Σ_i d_i / (ids × referenceSize) over every table. */
   ratio: number;
   /** Per table: ids, Σ_i d_i / (ids × referenceSize), Σ_i d_i, and ids at each size. */

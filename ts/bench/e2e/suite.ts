@@ -26,6 +26,12 @@
  *   SCALL's segments are cut in time. On synthetic-ml20m the first 200k ratings: SCALL trains a
  *   LightGCN over the whole graph so far for every env step, and 1M ratings take over 10 minutes
  *   a run even with the bounded settings below.
+ * - learning (issue #14): does a search's policy learn anything its frozen self does not? ESAPN
+ *   (binary, each reward) and SCALL (implicit) with their policies learning ("learned") and kept
+ *   at their initial weights ("frozen"), and SCALL's "uniform" mode (every id at ⌊P/(|U|+|V|)⌋ in
+ *   its own stream protocol), all at the equal budget (a mean size of 16 per id: the same bytes
+ *   for every variant of a data set, protocol and seed, since the binary and implicit tasks have
+ *   the same tables). MovieLens, both protocols; in the tiny profile synthetic-ml20m instead.
  */
 import type { SearchMethod, SearchTask } from "../../search/search_types.js";
 import { ratingExperimentDefaults } from "../../training/rating_experiment.js";
@@ -43,6 +49,14 @@ interface MethodRun {
   settings: Record<string, unknown>;
   /** Run on these data sets only (default: every one of the family). */
   only?: DatasetName[];
+  /** Run on this task only (default: every task of the family's data sets). */
+  task?: SearchTask;
+  /**
+   * Also pass the protocol as settings.order, for a method that orders its own stream (SCALL).
+   * The data already come in the protocol's order (datasets.ts), so on the shuffled split such a
+   * method shuffles them once more, by its own permutation for the run's seed.
+   */
+  orderFromProtocol?: boolean;
 }
 
 interface DatasetRuns {
@@ -73,8 +87,20 @@ const ctrCandidates = [2, 4, 8, 16, 32, 64];
 export const fixedAtEsapnBytes = "FIXED (ESAPN's bytes)";
 /** The label of ESAPN with a policy that does not learn. */
 export const esapnFrozenPolicy = "ESAPN (frozen policy)";
-/** The equal budget of the CTR and implicit comparisons, as a mean size per id. */
+/** The equal budget of the CTR, implicit and learning comparisons, as a mean size per id. */
 export const equalBudgetMeanSize = 16;
+
+/** The learning family's searches, each run in every policy mode it has (labels: learningLabel). */
+export const learningSearches = [
+  { name: "ESAPN immediate", method: "esapn", task: "binary", settings: { reward: "immediate" }, policies: ["learned", "frozen"] },
+  { name: "ESAPN delayed", method: "esapn", task: "binary", settings: { reward: "delayed" }, policies: ["learned", "frozen"] },
+  { name: "SCALL", method: "scall", task: "implicit", settings: {}, policies: ["learned", "frozen", "uniform"] },
+] as const;
+
+/** A learning-family row's label: its search and policy mode, e.g. "ESAPN delayed (frozen)". */
+export function learningLabel(search: string, policy: string): string {
+  return `${search} (${policy})`;
+}
 
 const scales: Record<Profile, DatasetScale> = {
   full: { ml20mRatings: 1_000_000, ctrRows: 200_000 },
@@ -151,6 +177,16 @@ function families(profile: Profile): FamilyPlan[] {
         { method: "scall", label: "SCALL", ...budget, settings: {} },
       ],
     },
+    {
+      family: "learning",
+      referenceSize: 128,
+      datasets: tiny ? [{ name: "synthetic-ml20m", protocols: ["time", "shuffle"], tasks: ["binary", "implicit"] }]
+        : movieLens(["time", "shuffle"], ["binary", "implicit"]),
+      methods: learningSearches.flatMap(({ name, method, task, settings, policies }) => policies.map((policy) => ({
+        method, task, label: learningLabel(name, policy), ...budget, orderFromProtocol: method === "scall",
+        settings: { ...(method === "esapn" ? sameStream : {}), ...settings, policy },
+      }))),
+    },
   ];
 }
 
@@ -163,9 +199,12 @@ export function buildSuite(profile: Profile, seeds: number[] = profile === "tiny
       for (const protocol of protocols) {
         for (const task of tasks) {
           for (const seed of seeds) {
-            for (const run of plan.methods.filter((method) => method.only === undefined || method.only.includes(dataset))) {
+            const runsHere = plan.methods.filter((method) => (method.only === undefined || method.only.includes(dataset)) &&
+              (method.task === undefined || method.task === task));
+            for (const run of runsHere) {
               const widths = profile === "tiny" ? tinyWidths(plan.family, run.method) : {};
-              const settings = { ...run.settings, ...widths, ...(run.method === "scall" ? scallSettings(profile, dataset) : {}) };
+              const settings = { ...run.settings, ...widths, ...(run.method === "scall" ? scallSettings(profile, dataset) : {}),
+                                 ...(run.orderFromProtocol === true ? { order: protocol } : {}) };
               const label = run.label.replace(/[^A-Za-z0-9]+/g, "-").replace(/-$/, "").toLowerCase();
               runs.push({
                 id: `${plan.family}_${dataset}_${protocol}_${task}_${label}_s${seed}`,

@@ -78,6 +78,7 @@ async function runOne(spec: RunSpec, dataDirectory: string): Promise<{ record: R
     spec, seconds, samplesPerSecond, rows,
     peakRssBytes: process.resourceUsage().maxRSS * 1024,
     bytes: result.bytes, ratio: result.bytes / (4 * spec.referenceSize * idsOf(data, spec.task)),
+    ...(result.budgetBytes === undefined ? {} : { budgetBytes: result.budgetBytes }),
     tables: tableFigures(result, spec.referenceSize),
     quality: qualityOf(spec.task, result),
     metrics: result.metrics,
