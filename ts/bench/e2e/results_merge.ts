@@ -13,7 +13,7 @@ import type { E2eResults, MergedRuns, RunSelection } from "./e2e_results.js";
 import type { RunSpec } from "./run_record.js";
 import { summarize } from "./seed_summary.js";
 
-export function inSelection(spec: Pick<RunSpec, "family" | "dataset" | "seed">, selection: RunSelection): boolean {
+function inSelection(spec: Pick<RunSpec, "family" | "dataset" | "seed">, selection: RunSelection): boolean {
   return (selection.families === undefined || selection.families.includes(spec.family)) &&
     (selection.datasets === undefined || selection.datasets.includes(spec.dataset)) &&
     (selection.seeds === undefined || selection.seeds.includes(spec.seed));
