@@ -107,7 +107,7 @@ describe("npm run bench:e2e --tiny", () => {
     expect(merged.merges![0]).toMatchObject({ selection: { families: ["implicit"], datasets: ["synthetic-ml20m"] }, runs: 4, failures: 0 });
     expect({ date: merged.date, durationSeconds: merged.durationSeconds }).toEqual({ date: before.date, durationSeconds: before.durationSeconds });
     expect(readFileSync(path.join(out, "REPRODUCTION.md"), "utf8"))
-      .toContain("Run again later and merged in (--merge), replacing the suite's runs of it: the implicit family, on synthetic-ml20m, 4 runs.");
+      .toContain("Run again later and merged in (--merge), replacing the suite's runs of it: the implicit family, on synthetic-ml20m: 4 runs.");
   }, 600_000);
 
   it("--merge refuses results made with another profile, before running anything", async () => {

@@ -235,8 +235,8 @@ function dataDescription(results: E2eResults): string {
 function mergeLine(merge: MergedRuns): string {
   const { families, datasets, seeds } = merge.selection;
   const which = [families === undefined ? "every family" : `the ${families.join(", ")} famil${families.length > 1 ? "ies" : "y"}`,
-                 ...(datasets === undefined ? [] : [`on ${datasets.join(", ")}`]), ...(seeds === undefined ? [] : [`seeds ${seeds.join(", ")}`])];
-  return `Run again later and merged in (--merge), replacing the suite's runs of it: ${which.join(", ")}, ${merge.runs} runs` +
+                 ...(datasets === undefined ? [] : [`on ${datasets.join(", ")}`]), ...(seeds === undefined ? [] : [`seed${seeds.length > 1 ? "s" : ""} ${seeds.join(", ")}`])];
+  return `Run again later and merged in (--merge), replacing the suite's runs of it: ${which.join(", ")}: ${merge.runs} runs` +
     `${merge.failures === 0 ? "" : ` and ${merge.failures} failed`}. ${describeRun(merge.date, merge.machine)} ` +
     `Load average at the end: ${JSON.stringify(merge.loadAverageAtEnd)}; they took ${(merge.durationSeconds / 60).toFixed(1)} minutes.`;
 }
