@@ -38,6 +38,21 @@ describe("actions waiting for a delayed reward", () => {
   });
 });
 
+describe("a reward horizon of several occurrences", () => {
+  it("rewards an action with the baseline minus the mean of its next H occurrences' first losses, and says it still waits", () => {
+    const pending = new PendingActions(2);
+    pending.add(Int32Array.of(4), Int32Array.of(2), Int32Array.of(1), Float32Array.of(0), Uint8Array.of(enlarge), Float32Array.of(1));
+    expect(pending.waitsBeyondNext(4)).toBe(true);
+    expect(pending.waitsBeyondNext(5)).toBe(false);
+    expect(pending.reward(Int32Array.of(4, 4), Float32Array.of(0.5, 0.25)).ids.length).toBe(0);
+    expect(pending.waitsBeyondNext(4)).toBe(false);
+    const restored = new PendingActions(2);
+    restored.restore(pending.snapshot());
+    const rewarded = restored.reward(Int32Array.of(4), Float32Array.of(0.25));
+    expect(Array.from(rewarded.rewards)).toEqual([1 - (0.5 + 0.25) / 2]);
+  });
+});
+
 describe("the controller with the delayed reward", () => {
   function controllerOver(reward: "immediate" | "delayed", policy: "learned" | "frozen" = "learned") {
     const embedding = new MixedDimEmbedding({ candidates, sizes: new Int32Array(40).fill(2), seed: 3, initStd: 0.1 });

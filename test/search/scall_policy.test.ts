@@ -205,8 +205,10 @@ describe("SCALL's size policies (settings.policy)", () => {
 
   it("\"frozen\" plans the same whatever learning would do: rewardLow/rewardHigh and the env steps change the learned plan only", async () => {
     const learning = { rewardLow: 0.5, rewardHigh: 2, envSteps: 5, minEnvSteps: 4, envTrainSteps: 4 };
+    // A fixed seed: at some seeds the learned agent lands on the same sizes either way, which would
+    // leave the last check (that these settings do reach the learned plan) nothing to show.
     const run = (extra: Record<string, unknown>) =>
-      search({ method: "scall", data, budget: { ratio: 0.05 }, seed, settings: { ...settings, ...extra } });
+      search({ method: "scall", data, budget: { ratio: 0.05 }, seed: 1, settings: { ...settings, ...extra } });
     const [frozen, frozenOther, learned, learnedOther] = [
       await run({ policy: "frozen" }), await run({ policy: "frozen", ...learning }), await run({}), await run(learning),
     ];

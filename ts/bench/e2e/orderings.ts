@@ -7,7 +7,7 @@
  * criterion for three seeds (about two standard errors of the difference when the spreads are
  * alike), and no test of significance.
  */
-import type { FigureName, SummaryRow } from "./seed_summary.js";
+import type { FigureName, Spread, SummaryRow } from "./seed_summary.js";
 
 /** "equal": the two means are the same number, as when a control makes the very same run (a frozen policy that never acts otherwise). */
 export type Verdict = "as claimed, beyond spread" | "as claimed, within spread" | "equal" | "reversed, within spread" | "reversed, beyond spread";
@@ -45,12 +45,17 @@ export function checkPair(rows: readonly SummaryRow[], worse: string, better: st
   const a = rows.find((row) => row.label === worse)?.figures[metric];
   const b = rows.find((row) => row.label === better)?.figures[metric];
   if (a === undefined || b === undefined) return undefined;
-  const delta = (b.mean - a.mean) * (higherIsBetter(metric) ? 1 : -1);
+  return { worse, better, metric, ...compareSpreads(a, b, higherIsBetter(metric)) };
+}
+
+/** b against a claimed better than a: the difference of the means (positive: as claimed), the summed spread, the verdict. */
+export function compareSpreads(a: Spread, b: Spread, higherBetter: boolean): { delta: number; spread: number; verdict: Verdict } {
+  const delta = (b.mean - a.mean) * (higherBetter ? 1 : -1);
   const spread = a.sd + b.sd;
   const beyond = Math.abs(delta) > spread;
   const verdict: Verdict = delta > 0 ? (beyond ? "as claimed, beyond spread" : "as claimed, within spread")
     : delta === 0 ? "equal" : beyond ? "reversed, beyond spread" : "reversed, within spread";
-  return { worse, better, metric, delta, spread, verdict };
+  return { delta, spread, verdict };
 }
 
 /**

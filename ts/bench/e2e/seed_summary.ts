@@ -12,7 +12,8 @@ export interface Spread {
   n: number;
 }
 
-function spreadOf(values: readonly number[]): Spread {
+/** Mean and sample standard deviation of a row's values over seeds. */
+export function spreadOf(values: readonly number[]): Spread {
   const n = values.length;
   const mean = values.reduce((a, b) => a + b, 0) / n;
   const sd = n < 2 ? 0 : Math.sqrt(values.reduce((a, v) => a + (v - mean) ** 2, 0) / (n - 1));

@@ -27,6 +27,8 @@ export const plantedCandidates = [2, 4, 8, 16] as const;
 
 export interface PlantedRunOptions {
   reward: EsapnReward;
+  /** With the delayed reward, the occurrences whose mean loss rewards an action. Default 1. */
+  rewardHorizon?: number;
   policy: EsapnPolicyMode;
   /** A cap on both tables, Σ d_i · 4 over the ids seen so far; default none. */
   budgetBytes?: number;
@@ -68,7 +70,7 @@ export interface PlantedRunResult {
 const tally = (): RewardTally => ({ count: 0, sum: 0, sumOfSquares: 0 });
 
 export function runPlanted(stream: PlantedStream, options: PlantedRunOptions): PlantedRunResult {
-  const { reward, policy, budgetBytes, seed, batchSize = 250, learningRate = 0.03, policyLearningRate = 0.01,
+  const { reward, rewardHorizon = 1, policy, budgetBytes, seed, batchSize = 250, learningRate = 0.03, policyLearningRate = 0.01,
           trainFraction = 0.75 } = options;
   const candidates = Array.from(plantedCandidates);
   const top = candidates[candidates.length - 1]!;
@@ -89,7 +91,7 @@ export function runPlanted(stream: PlantedStream, options: PlantedRunOptions): P
   const optimizer = new Adam([users, items, userChain, itemChain].flatMap((m) => m.parameters()), { learningRate });
   const controller = new EsapnController({
     sides: { users: { embedding: users, chain: userChain }, items: { embedding: items, chain: itemChain } },
-    reward, policy, learningRate: policyLearningRate, hidden: 64, seed, ...(budgetBytes === undefined ? {} : { budgetBytes }),
+    reward, rewardHorizon, policy, learningRate: policyLearningRate, hidden: 64, seed, ...(budgetBytes === undefined ? {} : { budgetBytes }),
   });
   const frequencies = { users: new RunningFrequency(userNumbers.seen), items: new RunningFrequency(itemNumbers.seen) };
   const isFrequent = (user: number) => userNumbers.originalOf[user]! < stream.frequentUsers;

@@ -15,7 +15,9 @@
  * in time order, and with these it keeps the stream's own order, shuffled or not.
  */
 import type { RatingsDataset } from "../../data/dataset.js";
+import { firstAppearance } from "../../data/first_appearance.js";
 import { streamSplit } from "../../data/splits.js";
+import { takeRows } from "../../data/take_rows.js";
 
 export type StreamOrder = "time" | "shuffle";
 
@@ -28,23 +30,10 @@ export interface StreamData {
 
 export function renumberedStream(data: RatingsDataset, order: StreamOrder, seed: number): StreamData {
   const rowAt = streamSplit(data, { order, seed }).order;
-  const n = rowAt.length;
+  // Row k of the stream is row rowAt[k] of the data; ids that never occur come last (smallest sizes in the plan).
   const renumber = (ids: Int32Array, count: number) => {
-    const newOf = new Int32Array(count).fill(-1);
-    const oldOf = new Int32Array(count);
-    const rows = new Int32Array(n);
-    let next = 0;
-    for (let k = 0; k < n; ++k) {
-      const old = ids[rowAt[k]!]!;
-      if (newOf[old] === -1) {
-        newOf[old] = next;
-        oldOf[next++] = old;
-      }
-      rows[k] = newOf[old]!;
-    }
-    // Ids that never occur come last: they are in the plan, with the smallest sizes.
-    for (let old = 0; old < count; ++old) if (newOf[old] === -1) oldOf[next++] = old;
-    return { rows, oldOf };
+    const numbering = firstAppearance(ids, rowAt, count);
+    return { rows: takeRows(numbering.renumbered, rowAt), oldOf: numbering.originalOf };
   };
   const users = renumber(data.users, data.numUsers);
   const items = renumber(data.items, data.numItems);
