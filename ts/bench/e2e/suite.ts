@@ -51,12 +51,6 @@ interface MethodRun {
   only?: DatasetName[];
   /** Run on this task only (default: every task of the family's data sets). */
   task?: SearchTask;
-  /**
-   * Also pass the protocol as settings.order, for a method that orders its own stream (SCALL).
-   * The data already come in the protocol's order (datasets.ts), so on the shuffled split such a
-   * method shuffles them once more, by its own permutation for the run's seed.
-   */
-  orderFromProtocol?: boolean;
 }
 
 interface DatasetRuns {
@@ -183,7 +177,7 @@ function families(profile: Profile): FamilyPlan[] {
       datasets: tiny ? [{ name: "synthetic-ml20m", protocols: ["time", "shuffle"], tasks: ["binary", "implicit"] }]
         : movieLens(["time", "shuffle"], ["binary", "implicit"]),
       methods: learningSearches.flatMap(({ name, method, task, settings, policies }) => policies.map((policy) => ({
-        method, task, label: learningLabel(name, policy), ...budget, orderFromProtocol: method === "scall",
+        method, task, label: learningLabel(name, policy), ...budget,
         settings: { ...(method === "esapn" ? sameStream : {}), ...settings, policy },
       }))),
     },
@@ -203,8 +197,7 @@ export function buildSuite(profile: Profile, seeds: number[] = profile === "tiny
               (method.task === undefined || method.task === task));
             for (const run of runsHere) {
               const widths = profile === "tiny" ? tinyWidths(plan.family, run.method) : {};
-              const settings = { ...run.settings, ...widths, ...(run.method === "scall" ? scallSettings(profile, dataset) : {}),
-                                 ...(run.orderFromProtocol === true ? { order: protocol } : {}) };
+              const settings = { ...run.settings, ...widths, ...(run.method === "scall" ? scallSettings(profile, dataset) : {}) };
               const label = run.label.replace(/[^A-Za-z0-9]+/g, "-").replace(/-$/, "").toLowerCase();
               runs.push({
                 id: `${plan.family}_${dataset}_${protocol}_${task}_${label}_s${seed}`,
