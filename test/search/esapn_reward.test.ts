@@ -148,5 +148,6 @@ describe("ESAPN's reward and policy settings", () => {
     const data = generateSynthetic({ numUsers: 30, numItems: 20, numRatings: 500, seed: 1 });
     await expect(search({ method: "esapn", data, settings: { reward: "later" } })).rejects.toThrow(/settings\.reward/);
     await expect(search({ method: "esapn", data, settings: { policy: "fixed" } })).rejects.toThrow(/settings\.policy/);
+    await expect(search({ method: "esapn", data, settings: { rewardHorizon: 3 } })).rejects.toThrow(/rewardHorizon = 3 needs reward "delayed"/);
   });
 });

@@ -11,7 +11,7 @@
  *
  * Enlarging writes W_k·e + b_k (the chain's link) into the row at d_{k+1} and frees the old row,
  * so the chain's output for the id is unchanged and the table holds only the current sizes
- * (methods.md A2: memory while training is the plan's memory). Sizes never shrink.
+ * (methods.md A2: memory while training is the plan's memory). Without a budget sizes never shrink.
  *
  * That is the reference's immediate reward (reward "immediate"). Departures from the reference:
  * - The reference applies the controller's sampled enlargements to its tables before the forward
@@ -153,6 +153,9 @@ export class EsapnController {
       budgetFeature: this.budgetBytes !== undefined,
       rewardHorizon: integerInRange(opts.rewardHorizon ?? 1, "rewardHorizon", 1, 1024),
     };
+    if (settings.rewardHorizon > 1 && this.reward !== "delayed") {
+      throw new RangeError(`rewardHorizon = ${settings.rewardHorizon} needs reward "delayed": the immediate reward has no horizon`);
+    }
     this.#sides = Object.entries(opts.sides).map(([name, side], k) => {
       if (typeof side !== "object" || side === null || !(side.embedding instanceof MixedDimEmbedding)) {
         throw new TypeError(`sides.${name}.embedding must be a MixedDimEmbedding`);
@@ -218,7 +221,7 @@ export class EsapnController {
         side.sampled = { ids: deciders, frequencies: Int32Array.from(deciding, (b) => frequencies[b]!),
                          sizeIndices: Int32Array.from(deciding, (b) => indices[b]!),
                          budgetLeft: new Float32Array(deciding.length).fill(beta ?? 0), actions,
-                         baselines: side.history.mean(deciders, new Float32Array(deciding.length)) };
+                         baselines: this.baselines(side, deciders) };
       }
     });
     const admitted = this.budgetBytes === undefined ? requests.map((_, r) => r)
@@ -294,9 +297,7 @@ export class EsapnController {
     for (const side of this.#sides) {
       const { ids, frequencies, budgetLeft } = side.previous!;
       const indices = side.sizeIndices(ids);
-      const baselines = new Float32Array(ids.length);
-      if (this.baseline === "mean") side.history.mean(ids, baselines);
-      else side.history.last(ids, baselines);
+      const baselines = this.baselines(side, ids);
       // Samples at the largest size had no choice, and ids with no history have no baseline: no step without either.
       if (ids.length < 2 || !indices.some((k, b) => k < side.largest && !Number.isNaN(baselines[b]!))) {
         rewardsBySide[side.name] = 0;
@@ -404,6 +405,12 @@ export class EsapnController {
 
   private budgetTables(): BudgetTable[] {
     return this.#sides.map((side) => ({ name: side.name, embedding: side.embedding, chain: side.chain, counts: side.counts }));
+  }
+
+  /** Each id's baseline: the mean of its last T losses, or its last loss; NaN with none. */
+  private baselines(side: SideSearch, ids: Int32Array): Float32Array {
+    const out = new Float32Array(ids.length);
+    return this.baseline === "mean" ? side.history.mean(ids, out) : side.history.last(ids, out);
   }
 
   /** a ~ π(· | s) for each row of logits [·, 2], from the controller's seeded stream. */
