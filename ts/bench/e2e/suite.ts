@@ -33,6 +33,7 @@
  *   for every variant of a data set, protocol and seed, since the binary and implicit tasks have
  *   the same tables). MovieLens, both protocols; in the tiny profile synthetic-ml20m instead.
  */
+import { settingsReadBy, type SizePolicy } from "../../search/scall/scall_settings.js";
 import type { SearchMethod, SearchTask } from "../../search/search_types.js";
 import { ratingExperimentDefaults } from "../../training/rating_experiment.js";
 import type { DatasetName, DatasetScale, Protocol } from "./datasets.js";
@@ -197,7 +198,9 @@ export function buildSuite(profile: Profile, seeds: number[] = profile === "tiny
               (method.task === undefined || method.task === task));
             for (const run of runsHere) {
               const widths = profile === "tiny" ? tinyWidths(plan.family, run.method) : {};
-              const settings = { ...run.settings, ...widths, ...(run.method === "scall" ? scallSettings(profile, dataset) : {}) };
+              const policy = (run.settings.policy ?? "learned") as SizePolicy;
+              const settings = { ...run.settings, ...widths,
+                                 ...(run.method === "scall" ? settingsReadBy(policy, scallSettings(profile, dataset)) : {}) };
               const label = run.label.replace(/[^A-Za-z0-9]+/g, "-").replace(/-$/, "").toLowerCase();
               runs.push({
                 id: `${plan.family}_${dataset}_${protocol}_${task}_${label}_s${seed}`,

@@ -60,8 +60,10 @@ export interface ScallSettings {
  *   many ids as the remainder one float more, so that Σ = P as for the other policies (all at
  *   exactly P/(|U|+|V|) when it is an integer, as with an integer meanSize). The gain over FIXED
  *   in the stream, the control the SCALL paper measures against. No agent, no env steps.
- * The learning settings (envSteps, minEnvSteps, envTrainSteps, rewardLow, rewardHigh) are read
- * but have no effect on "frozen" and "uniform"; stateGroups and hidden shape the frozen action.
+ * The settings only the learned agent reads (envSteps, minEnvSteps, rewardLow, rewardHigh; and
+ * for "uniform", which has no agent, stateGroups and hidden) are refused under the controls
+ * (settingsUnreadBy). envTrainSteps stays: deployment reads conv_fitness at that step whatever the
+ * policy. stateGroups and hidden shape the frozen action.
  */
 export type SizePolicy = "learned" | "frozen" | "uniform";
 
@@ -92,6 +94,18 @@ export const scallSettings: readonly SettingSpec[] = [
   { name: "order", type: { kind: "choice", values: ["time", "shuffle"] }, default: "time",
     doc: "the stream's order before it is cut into segments: by time (the reference), or one seeded random permutation (a control without drift)" },
 ];
+
+/** The settings each policy never reads, refused when given: only the learned agent takes environment steps and rewards. */
+const settingsUnreadBy: Record<SizePolicy, readonly string[]> = {
+  learned: [],
+  frozen: ["envSteps", "minEnvSteps", "rewardLow", "rewardHigh"],
+  uniform: ["envSteps", "minEnvSteps", "rewardLow", "rewardHigh", "stateGroups", "hidden"],
+};
+
+/** settings less those the policy does not read: one set of settings for every policy of a comparison. */
+export function settingsReadBy(policy: SizePolicy, settings: Readonly<Record<string, unknown>>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(settings).filter(([name]) => !settingsUnreadBy[policy].includes(name)));
+}
 
 function setting(settings: Record<string, unknown>, name: string, fallback: number, min: number, max: number, integer: boolean): number {
   const value = settings[name] ?? fallback;
@@ -124,5 +138,10 @@ export function readScallSettings(settings: Record<string, unknown>, range: Size
     policy: oneOf(settings.policy ?? "learned", "settings.policy", ["learned", "frozen", "uniform"] as const),
   };
   if (!(read.rewardHigh > read.rewardLow)) throw new RangeError("settings.rewardHigh must be above settings.rewardLow");
+  const unread = settingsUnreadBy[read.policy].find((name) => settings[name] !== undefined);
+  if (unread !== undefined) {
+    throw new RangeError(`settings.${unread} is not read with settings.policy "${read.policy}": ` +
+                         (read.policy === "frozen" ? "the frozen agent runs no environment step and never learns" : "no agent sizes the segments"));
+  }
   return read;
 }
