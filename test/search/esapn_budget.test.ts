@@ -7,6 +7,7 @@ import { existsSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { generateSynthetic, loadRatings, MixedDimEmbedding, ProjectionChain, Tensor } from "mixdim";
 import { defaultSynthetic } from "../../ts/cli/data_source.js";
+import { search } from "../../ts/search/search.js";
 import { EsapnController } from "../../ts/search/esapn/controller.js";
 import { enlargeRows } from "../../ts/search/esapn/enlarge.js";
 import { runEsapnStream } from "../../ts/search/esapn/esapn.js";
@@ -158,6 +159,18 @@ describe("ESAPN's stream under a budget that binds", () => {
   });
 
   // Beside the repository, as CI has it; the test is skipped without it.
+  it("with holdBudget \"at-end\" lets the table grow past the budget and steps the final plan down instead", async () => {
+    const data = generateSynthetic({ ...defaultSynthetic, numRatings: 12_000 });
+    const budget = { ratio: 0.1 };
+    const settings = { ...small, holdBudget: "at-end" };
+    const atEnd = await search({ method: "esapn", data, budget, seed: 1, settings: { ...settings, evaluatePlan: false } });
+    expect(atEnd.peakSearchBytes).toBeGreaterThan(1.5 * atEnd.budgetBytes!);
+    expect(atEnd.bytes).toBeLessThanOrEqual(atEnd.budgetBytes!);
+    const held = await search({ method: "esapn", data, budget, seed: 1, settings: { ...small, evaluatePlan: false } });
+    expect(held.peakSearchBytes).toBeLessThanOrEqual(held.budgetBytes!);
+    await expect(search({ method: "esapn", data, seed: 1, settings })).rejects.toThrow(/settings\.holdBudget says when a budget is held/);
+  });
+
   const u100k = "../shared/data/ml-100k/u.data";
   it.skipIf(!existsSync(u100k))("never holds more than a quarter of the fixed table on ml-100k (the issue's 632 KiB for 328 KiB)", async () => {
     const { dataset } = await loadRatings(u100k);

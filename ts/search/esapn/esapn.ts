@@ -55,7 +55,10 @@ export interface EsapnStreamOptions {
   between?: (capture: () => StateSnapshot) => Promise<void>;
   /** Continue from what such a capture held, in a run with the same data, options and seed. */
   resumeFrom?: StateSnapshot;
-  /** A cap on the live tables (Σ d_i · 4 over the ids seen so far), held at every batch. Default: none. */
+  /**
+   * A cap on the live tables (Σ d_i · 4 over the ids seen so far), held at every batch (settings.holdBudget
+   * "while-training", the default; with "at-end" the stream ignores it and search() steps the final plan down).
+   */
   budgetBytes?: number;
 }
 
@@ -122,6 +125,9 @@ export async function runEsapnStream(data: SearchData, options: EsapnStreamOptio
   const { task, candidates, seed = 0, device = "cpu" } = options;
   const settings: EsapnSettings = esapnSettings(options.settings ?? {});
   if (candidates.length < 2) throw new RangeError(`ESAPN needs at least two candidate sizes, got [${candidates.join(", ")}]`);
+  if (options.settings?.holdBudget !== undefined && options.budgetBytes === undefined) {
+    throw new RangeError("settings.holdBudget says when a budget is held, and this run has no budget");
+  }
   const split = streamSplit(data, { order: settings.order, trainFraction: settings.trainFraction, seed });
   const phases = [split.train, split.test] as const;
   const streamed = split.order.subarray(0, split.train.length + split.test.length);
@@ -139,7 +145,7 @@ export async function runEsapnStream(data: SearchData, options: EsapnStreamOptio
              items: { embedding: model.items.embedding, chain: model.items.chain! } },
     historyLength: settings.historyLength, baseline: settings.baseline, learningRate: settings.policyLearningRate,
     hidden: settings.policyHidden, storage: settings.storage, reward: settings.reward, rewardHorizon: settings.rewardHorizon, policy: settings.policy, seed: seed + 1,
-    ...(options.budgetBytes === undefined ? {} : { budgetBytes: options.budgetBytes }),
+    ...(options.budgetBytes === undefined || settings.holdBudget === "at-end" ? {} : { budgetBytes: options.budgetBytes }),
   });
   const frequencies = { users: new RunningFrequency(users.seen), items: new RunningFrequency(items.seen) };
   // The immediate reward learns in update(), on the batch before, scored again after its step; nothing else needs that score.

@@ -36,6 +36,11 @@ export interface EsapnSettings {
   rewardHorizon: number;
   /** "learned" (default) or "frozen" (the policies keep their initial weights: the control for learning). */
   policy: EsapnPolicyMode;
+  /**
+   * With a budget: "while-training" (default) holds the live table to it at every batch; "at-end" lets the table
+   * grow as the policies choose and steps the final plan down (search()'s constrainPlanToBudget).
+   */
+  holdBudget: "while-training" | "at-end";
 }
 
 /** The table search() checks `settings` against; esapnSettings() reads them with the same defaults. */
@@ -57,6 +62,8 @@ export const esapnSettingTable: readonly SettingSpec[] = [
     doc: "when an action is rewarded: after the step on its batch, or at the id's next occurrence" },
   { name: "rewardHorizon", type: { kind: "integer", min: 1, max: 1024 }, default: 1,
     doc: "with the delayed reward: the occurrences after an action whose mean loss rewards it" },
+  { name: "holdBudget", type: { kind: "choice", values: ["while-training", "at-end"] }, default: "while-training",
+    doc: "with a budget: hold the live table to it at every batch, or only step the final plan down to it" },
   { name: "policy", type: { kind: "choice", values: ["learned", "frozen"] }, default: "learned",
     doc: "train the policies, or keep their initial weights (a control)" },
 ];
@@ -86,5 +93,6 @@ export function esapnSettings(settings: Record<string, unknown>): EsapnSettings 
     reward: oneOf(settings.reward ?? "immediate", "settings.reward", ["immediate", "delayed"] as const),
     rewardHorizon: integer(settings, "rewardHorizon", 1, 1, 1024),
     policy: oneOf(settings.policy ?? "learned", "settings.policy", ["learned", "frozen"] as const),
+    holdBudget: oneOf(settings.holdBudget ?? "while-training", "settings.holdBudget", ["while-training", "at-end"] as const),
   };
 }
