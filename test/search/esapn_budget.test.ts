@@ -117,6 +117,24 @@ describe("the controller under a budget", () => {
     expect(() => controller.makeRoom(10_000)).toThrow(/budgetBytes = 120 cannot hold the ids seen so far/);
   });
 
+  it("adds a batch's new ids at the smallest size, after making room for them, and refuses ids it cannot add", () => {
+    const { embedding, chain } = table([8, 8, 2]);
+    // 3 ids: 18 floats = 72 bytes; budget 80 leaves room for 2 new floats, so 3 new ids (6 floats) need 16 more bytes.
+    const controller = new EsapnController({ sides: { users: { embedding, chain } }, budgetBytes: 80, hidden: 8, seed });
+    controller.act(batchOf([0, 1, 2, 0], [1, 1, 1, 2]));
+    const before = Array.from(embedding.sizes());
+    expect(controller.addNewIds(batchOf([1, 5, 3], [2, 1, 1]))).toEqual({ users: 3 });
+    const sizes = Array.from(embedding.sizes());
+    expect(sizes.slice(3)).toEqual([2, 2, 2]);
+    expect(controller.memory().rowBytes).toBeLessThanOrEqual(80);
+    // Id 1 (count 1) steps down before id 0 (count 2).
+    expect(sizes[1]!).toBeLessThan(before[1]!);
+    expect(controller.addNewIds(batchOf([4, 0], [1, 3]))).toEqual({ users: 0 });
+    expect(() => controller.addNewIds(batchOf([7, -1], [1, 1]))).toThrow(new RangeError("batch.users.ids[1] = -1 must be non-negative"));
+    expect(() => controller.addNewIds({ users: { ids: [1] as unknown as Int32Array, frequencies: Int32Array.of(1) } }))
+      .toThrow(new TypeError("batch.users.ids must be an Int32Array"));
+  });
+
   it("brings tables that grew past the budget back within it when it acts", () => {
     const { embedding, chain } = table([16, 16, 2]);
     const controller = new EsapnController({ sides: { users: { embedding, chain } }, budgetBytes: 160, hidden: 8, seed });

@@ -105,12 +105,8 @@ export function runPlanted(stream: PlantedStream, options: PlantedRunOptions): P
     const u = userNumbers.renumbered.slice(begin, end);
     const i = itemNumbers.renumbered.slice(begin, end);
     const labels = Tensor.from(stream.labels.slice(begin, end), { shape: [end - begin, 1] });
-    const newUsers = Math.max(0, Math.max(...u) + 1 - users.numRows);
-    const newItems = Math.max(0, Math.max(...i) + 1 - items.numRows);
-    controller.makeRoom(4 * candidates[0]! * (newUsers + newItems));
-    if (newUsers > 0) users.addRows(new Int32Array(newUsers).fill(candidates[0]!));
-    if (newItems > 0) items.addRows(new Int32Array(newItems).fill(candidates[0]!));
     const state = { users: { ids: u, frequencies: frequencies.users.next(u) }, items: { ids: i, frequencies: frequencies.items.next(i) } };
+    controller.addNewIds(state);
     if (previous !== undefined && reward === "immediate") {
       const after = noGrad(() => score(previous!.u, previous!.i));
       controller.update(bceWithLogitsLoss(after.value, previous.labels, { perSample: true, gradient: false }).perSample!.toArray());

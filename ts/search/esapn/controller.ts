@@ -42,7 +42,7 @@ import { moduleSnapshot, nestSnapshots, restoreModule, snapshotPart, snapshotTen
 import { enlargeRows } from "./enlarge.js";
 import { admitEnlargements, fitTablesToBudget, liveBytes, type BudgetTable, type EnlargeRequest } from "./live_budget.js";
 import type { RewardedActions } from "./pending_actions.js";
-import { enlarge, keep, type SizePolicy } from "./policy.js";
+import { enlarge, enlargeProbability, keep, type SizePolicy } from "./policy.js";
 import { SideSearch, type SampledActions } from "./side_search.js";
 
 export interface EsapnSide {
@@ -211,8 +211,9 @@ export class EsapnController {
       const deciding = this.reward === "delayed" ? side.decidingSamples(ids, indices).filter((b) => !side.pending.waitsBeyondNext(ids[b]!))
         : side.decidingSamples(ids, indices);
       const betaColumn = beta === undefined ? undefined : new Float32Array(ids.length).fill(beta);
-      const logits = side.policy.actionLogits(frequencies, indices, deciding, betaColumn);
-      const actions = this.reward === "delayed" ? this.sampleActions(logits) : greedy(logits);
+      const actions = this.reward === "delayed"
+        ? this.sampleActions(side.policy.actionLogits(frequencies, indices, deciding, betaColumn))
+        : side.policy.greedyActions(frequencies, indices, deciding, betaColumn);
       deciding.forEach((b, r) => {
         if (actions[r] === enlarge) requests.push({ table, id: ids[b]!, level: indices[b]!, count: side.counts[ids[b]!]! });
       });
@@ -311,10 +312,9 @@ export class EsapnController {
       let total = 0;
       let counted = 0;
       for (let b = 0; b < ids.length; ++b) {
-        const pEnlarge = 1 / (1 + Math.exp(z[2 * b]! - z[2 * b + 1]!));
         const u = this.#random();
         if (indices[b]! >= side.largest || Number.isNaN(baselines[b]!)) continue;
-        actions[b] = u < pEnlarge ? enlarge : keep;
+        actions[b] = u < enlargeProbability(z, b) ? enlarge : keep;
         rewards[b] = baselines[b]! - losses[b]!;
         total += rewards[b]!;
         counted += 1;
@@ -397,6 +397,30 @@ export class EsapnController {
     if (this.budgetBytes !== undefined) fitTablesToBudget(this.budgetTables(), this.budgetBytes, reserved);
   }
 
+  /**
+   * Adds to each side's table, at the smallest candidate, the rows up to the batch's largest id:
+   * with ids numbered by first appearance, the batch's new ids. Under budgetBytes it first makes
+   * room for them (makeRoom), so that they never push the tables past the budget. Call it before
+   * act(). Returns the rows added per side.
+   */
+  addNewIds(batch: EsapnBatch): Record<string, number> {
+    if (typeof batch !== "object" || batch === null) throw new TypeError("batch must be an object of sides");
+    const added = this.#sides.map((side) => {
+      const ids = batch[side.name]?.ids;
+      if (!(ids instanceof Int32Array)) throw new TypeError(`batch.${side.name}.ids must be an Int32Array`);
+      let largest = -1;
+      ids.forEach((id, b) => {
+        if (id < 0) throw new RangeError(`batch.${side.name}.ids[${b}] = ${id} must be non-negative`);
+        largest = Math.max(largest, id);
+      });
+      return Math.max(0, largest + 1 - side.embedding.numRows);
+    });
+    const smallest = this.#sides[0]!.candidates[0]!;
+    this.makeRoom(4 * smallest * added.reduce((a, b) => a + b, 0));
+    this.#sides.forEach((side, k) => { if (added[k]! > 0) side.embedding.addRows(new Int32Array(added[k]!).fill(smallest)); });
+    return Object.fromEntries(this.#sides.map((side, k) => [side.name, added[k]!]));
+  }
+
   /** β, the fraction of the budget the live tables leave free (undefined without a budget). */
   budgetLeft(): number | undefined {
     if (this.budgetBytes === undefined) return undefined;
@@ -417,8 +441,7 @@ export class EsapnController {
   private sampleActions(logits: Float32Array): Uint8Array {
     const actions = new Uint8Array(logits.length / 2);
     for (let r = 0; r < actions.length; ++r) {
-      const pEnlarge = 1 / (1 + Math.exp(logits[2 * r]! - logits[2 * r + 1]!));
-      actions[r] = this.#random() < pEnlarge ? enlarge : keep;
+      actions[r] = this.#random() < enlargeProbability(logits, r) ? enlarge : keep;
     }
     return actions;
   }
@@ -471,13 +494,6 @@ export class EsapnController {
 function advantages(rewards: Float32Array): Float32Array {
   const mean = rewards.reduce((sum, r) => sum + r, 0) / rewards.length;
   return rewards.map((r) => r - mean);
-}
-
-/** argmax π for each row of logits [·, 2]. */
-function greedy(logits: Float32Array): Uint8Array {
-  const actions = new Uint8Array(logits.length / 2);
-  for (let r = 0; r < actions.length; ++r) actions[r] = logits[2 * r + 1]! > logits[2 * r]! ? enlarge : keep;
-  return actions;
 }
 
 /**

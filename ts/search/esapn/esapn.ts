@@ -157,14 +157,6 @@ export async function runEsapnStream(data: SearchData, options: EsapnStreamOptio
     items: takeRows(items.renumbered, rows),
     labels: takeRows(labels, rows),
   });
-  /** Adds the batch's new ids to the tables at d_min, after making room for them under the budget. */
-  const admitNewIds = (batch: Pick<StreamBatch, "users" | "items">) => {
-    const newRows = [model.users.embedding, model.items.embedding].map((embedding, side) =>
-      Math.max(0, maxOf(side === 0 ? batch.users : batch.items) + 1 - embedding.numRows));
-    controller.makeRoom(4 * smallest * (newRows[0]! + newRows[1]!));
-    if (newRows[0]! > 0) model.users.embedding.addRows(new Int32Array(newRows[0]!).fill(smallest));
-    if (newRows[1]! > 0) model.items.embedding.addRows(new Int32Array(newRows[1]!).fill(smallest));
-  };
   const batchAt = (rows: Int32Array): StreamBatch => {
     const inputs = inputsAt(rows);
     return { ...inputs,
@@ -222,7 +214,7 @@ export async function runEsapnStream(data: SearchData, options: EsapnStreamOptio
     }
     // update_RS(current batch): the new ids join, act (greedy, or sampled for the delayed reward),
     // enlarge, score before training, step, store the losses.
-    admitNewIds(current);
+    controller.addNewIds(current.state);
     controller.act(current.state);
     const logits = forward(current);
     const scored = lossOf(task, logits.value, current.labels, true);
@@ -267,12 +259,6 @@ export async function runEsapnStream(data: SearchData, options: EsapnStreamOptio
     metrics.fixedBytes = memory.fixedBytes;
     return { plan, metrics, bytesByBatch, memory };
   }
-}
-
-function maxOf(ids: Int32Array): number {
-  let largest = -1;
-  for (let b = 0; b < ids.length; ++b) if (ids[b]! > largest) largest = ids[b]!;
-  return largest;
 }
 
 /** The stream's plan (ids by first appearance, seen ones only) over the data's ids; ids never seen get d_min. */

@@ -238,6 +238,11 @@ export function reinforceGradient(logits: Float32Array, actions: Uint8Array | In
   return grad;
 }
 
+/** π(enlarge | s) for row r of logits [·, 2] (keep, enlarge): the softmax's second entry. */
+export function enlargeProbability(logits: Float32Array, row: number): number {
+  return 1 / (1 + Math.exp(logits[2 * row]! - logits[2 * row + 1]!));
+}
+
 /** enlarge where the enlarge logit beats keep's, for each row of logits [·, 2]. */
 function argmaxRows(logits: Float32Array): Uint8Array {
   const actions = new Uint8Array(logits.length / 2);
