@@ -15,8 +15,7 @@ import { Adam } from "../../ts/optim/adam.js";
 import { SGD } from "../../ts/optim/sgd.js";
 import { planBytes } from "../../ts/plan/size_plan.js";
 import { search } from "../../ts/search/search.js";
-import { searchMethods } from "../../ts/search/search_methods.js";
-import { autodimMethod, searchAutoDim } from "../../ts/search/autodim/autodim.js";
+import { searchAutoDim } from "../../ts/search/autodim/autodim.js";
 import { FieldHead, FieldModel } from "../../ts/search/autodim/field_model.js";
 import { inheritFromSearch } from "../../ts/search/autodim/inherited_retrain.js";
 import { AutoDimSearchLayer } from "../../ts/search/autodim/search_layer.js";
@@ -25,7 +24,6 @@ import { main as ownModelExample } from "../../examples/autodim_own_model.js";
 import { maxRelativeError } from "../support/reference_store.js";
 import { rng, testSeed } from "../support/random.js";
 
-searchMethods.autodim = autodimMethod;
 const hasCuda = backend().cudaDevices.length > 0;
 
 const data = generateSynthetic({

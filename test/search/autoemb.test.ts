@@ -7,7 +7,7 @@
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { backend, generateSynthetic, loadRatings, planBytes, Tensor } from "mixdim";
 import { linear } from "../../ts/autograd/ops/linear_op.js";
 import { mseSigmoid } from "../../ts/autograd/ops/loss_op.js";
@@ -15,22 +15,15 @@ import { noGrad } from "../../ts/autograd/tape.js";
 import { Variable } from "../../ts/autograd/variable.js";
 import { MixedDimEmbedding } from "../../ts/modules/mixed_dim_embedding.js";
 import { Adam } from "../../ts/optim/adam.js";
-import { autoEmbMethod, autoEmbSelector } from "../../ts/search/autoemb/autoemb.js";
+import { autoEmbSelector } from "../../ts/search/autoemb/autoemb.js";
 import { AutoEmbController } from "../../ts/search/autoemb/autoemb_controller.js";
 import { search } from "../../ts/search/search.js";
-import { searchMethods } from "../../ts/search/search_methods.js";
 import { SoftSelectionRecommender } from "../../ts/search/soft_selection/soft_recommender.js";
 import { runningFrequencies, runSoftStream } from "../../ts/search/soft_selection/soft_stream.js";
 import { checkGradients } from "../support/gradient_check.js";
 import { maxRelativeError } from "../support/reference_store.js";
 import { randomFloats, randomInt, rng, testSeed } from "../support/random.js";
 
-const registered = searchMethods.autoemb;
-searchMethods.autoemb = autoEmbMethod;
-afterAll(() => {
-  if (registered === undefined) delete searchMethods.autoemb;
-  else searchMethods.autoemb = registered;
-});
 
 const candidates = [2, 4, 8];
 

@@ -6,7 +6,7 @@
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { backend, generateSynthetic, loadRatings, planBytes, Tensor } from "mixdim";
 import { linear } from "../../ts/autograd/ops/linear_op.js";
 import { mseSigmoid } from "../../ts/autograd/ops/loss_op.js";
@@ -15,9 +15,7 @@ import { Variable } from "../../ts/autograd/variable.js";
 import { MixedDimEmbedding } from "../../ts/modules/mixed_dim_embedding.js";
 import { Adam } from "../../ts/optim/adam.js";
 import { DartsController } from "../../ts/search/darts/darts_controller.js";
-import { dartsMethod } from "../../ts/search/darts/darts.js";
 import { search } from "../../ts/search/search.js";
-import { searchMethods } from "../../ts/search/search_methods.js";
 import { SoftSelectionEmbedding } from "../../ts/search/soft_selection/soft_selection_embedding.js";
 import { SoftSelectionRecommender } from "../../ts/search/soft_selection/soft_recommender.js";
 import { batchBounds, runningFrequencies, runSoftStream } from "../../ts/search/soft_selection/soft_stream.js";
@@ -26,12 +24,6 @@ import { checkGradients } from "../support/gradient_check.js";
 import { maxRelativeError } from "../support/reference_store.js";
 import { randomFloats, randomInt, rng, testSeed } from "../support/random.js";
 
-const registered = searchMethods.darts;
-searchMethods.darts = dartsMethod;
-afterAll(() => {
-  if (registered === undefined) delete searchMethods.darts;
-  else searchMethods.darts = registered;
-});
 
 /** v[b] = Σ_m softmax(α[id_b])_m · tanh(γ·BN_m(W_m e[:d_m] + b_m) + β) in float64, batch statistics per branch. */
 function referenceMixture(emb: SoftSelectionEmbedding, alpha: Float32Array, ids: Int32Array): Float64Array {

@@ -7,14 +7,12 @@ import { generateSynthetic } from "mixdim";
 import { planBytes } from "../../ts/plan/size_plan.js";
 import { tableFrequencies } from "../../ts/search/plan_evaluation.js";
 import { search } from "../../ts/search/search.js";
-import { searchMethods } from "../../ts/search/search_methods.js";
 import { blockSizesToIds, frequencyBlocks } from "../../ts/search/mde/frequency_blocks.js";
 import { mdBudgetDims, mdSolver, mdTableDims, roundHalfEven, snapToCandidates } from "../../ts/search/mde/md_solver.js";
 import { MixedDimEmbedding } from "../../ts/modules/mixed_dim_embedding.js";
-import { mdeMethod, mdePlan, mdeSizes } from "../../ts/search/mde/mde.js";
+import { mdePlan, mdeSizes } from "../../ts/search/mde/mde.js";
 import { rng, testSeed } from "../support/random.js";
 
-searchMethods.mde = mdeMethod;
 
 describe("md_solver (DLRM's tricks/md_embedding_bag.py)", () => {
   it("anchors the smallest table at d0 and scales the others by n^−α, then rounds to powers of two", () => {

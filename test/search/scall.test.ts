@@ -11,8 +11,7 @@ import { scallSegments } from "../../ts/data/scall_segments.js";
 import { MixedDimEmbedding } from "../../ts/modules/mixed_dim_embedding.js";
 import { planBytes } from "../../ts/plan/size_plan.js";
 import { search } from "../../ts/search/search.js";
-import { searchMethods } from "../../ts/search/search_methods.js";
-import { actionToSizes, ScallController, scallMethod } from "../../ts/search/scall/scall.js";
+import { actionToSizes, ScallController } from "../../ts/search/scall/scall.js";
 import { ReplayBuffer, SacAgent } from "../../ts/search/scall/sac_agent.js";
 import {
   allocateSizes, assignByRank, limitSizeClasses, powerLawShares, rankByFrequency, sampleSizes, snapToLevels,
@@ -281,7 +280,6 @@ describe("SCALL through search()", () => {
     newEntityThreshold: 70, envSteps: 2, minEnvSteps: 1, envTrainSteps: 3, trainSteps: 6, evalEvery: 3,
     batchSize: 128, stateGroups: 8, hidden: 16, maxSegments: 3,
   };
-  searchMethods.scall = scallMethod;
 
   it("ends with a plan that uses the byte budget (never over, at least 99.9%) and reports Recall@20", async () => {
     const phases: string[] = [];
@@ -353,7 +351,6 @@ describe("ScallController", () => {
 
 describe.runIf(backend().cudaDevices.length > 0)("SCALL on CUDA", () => {
   it("runs the method on the GPU and ends within the budget", async () => {
-    searchMethods.scall = scallMethod;
     const data = generateSynthetic({ numUsers: 120, numItems: 80, numRatings: 3000, seed: 5 });
     const result = await search({
       method: "scall", data, budget: { ratio: 0.05 }, device: "cuda", seed: 1,
