@@ -5,7 +5,7 @@
 import { describe, expect, it } from "vitest";
 import { generateSynthetic, MixedDimEmbedding, ProjectionChain } from "mixdim";
 import { search } from "../../ts/search/search.js";
-import { EsapnController } from "../../ts/search/esapn/controller.js";
+import { EsapnController, type EsapnActionRule } from "../../ts/search/esapn/controller.js";
 import { runEsapnStream } from "../../ts/search/esapn/esapn.js";
 import { PendingActions } from "../../ts/search/esapn/pending_actions.js";
 import { enlarge, keep, SizePolicy } from "../../ts/search/esapn/policy.js";
@@ -112,6 +112,57 @@ describe("the controller with the delayed reward", () => {
                                                   settings: { batchSize: 250, hidden: 16, policyHidden: 16, reward, policy: "frozen" } });
       expect(result.metrics.testAccuracy).toBeGreaterThan(0.3);
     }
+  });
+});
+
+describe("a rule in the policy's place", () => {
+  function controllerWith(rule: EsapnActionRule, reward: "immediate" | "delayed" = "delayed") {
+    const embedding = new MixedDimEmbedding({ candidates, sizes: new Int32Array(12).fill(2), seed: 3, initStd: 0.1 });
+    const chain = new ProjectionChain({ dims: candidates, seed: 4 });
+    return { embedding, controller: new EsapnController({ sides: { users: { embedding, chain } }, reward, policy: rule, hidden: 16,
+                                                          learningRate: 0.05, seed }) };
+  }
+
+  it("decides from each deciding sample's frequency and size, its enlargements are applied, and no policy learns", () => {
+    for (const reward of ["immediate", "delayed"] as const) {
+      const seen: { frequencies: number[]; sizeIndices: number[] }[] = [];
+      // Enlarge what has occurred at least three times.
+      const { controller, embedding } = controllerWith((side, frequencies, sizeIndices) => {
+        expect(side).toBe("users");
+        seen.push({ frequencies: Array.from(frequencies), sizeIndices: Array.from(sizeIndices) });
+        return Uint8Array.from(frequencies, (f) => (f >= 3 ? 1 : 0));
+      }, reward);
+      expect(controller.policyMode).toBe("rule");
+      const before = controller.policy("users").state();
+      // Id 5 occurs twice: its last sample (frequency 3) decides. Id 11 is already at the largest size and does not decide.
+      embedding.resize(Int32Array.of(11), Int32Array.of(candidates[candidates.length - 1]!));
+      const ids = Int32Array.of(0, 5, 1, 5, 2, 11);
+      const frequencies = Int32Array.of(4, 2, 1, 3, 3, 9);
+      const batch = { users: { ids, frequencies } };
+      controller.act(batch);
+      expect(seen).toEqual([{ frequencies: [4, 1, 3, 3], sizeIndices: [0, 0, 0, 0] }]);
+      expect(Array.from(embedding.sizes().slice(0, 6))).toEqual([4, 2, 4, 2, 2, 4]);
+      controller.observe(batch, Float32Array.of(0.5, 0.4, 0.3, 0.2, 0.1, 0.6));
+      controller.act(batch);
+      controller.observe(batch, Float32Array.of(0.4, 0.3, 0.2, 0.1, 0.1, 0.5));
+      if (reward === "immediate") controller.update(Float32Array.of(0.3, 0.3, 0.2, 0.1, 0.1, 0.5));
+      expect(seen[1]!.sizeIndices).toEqual([1, 0, 1, 1]);
+      const after = controller.policy("users").state();
+      for (const [name, value] of Object.entries(before)) {
+        if (name.includes("running")) continue;  // batch norms' statistics move in any forward pass
+        expect(Array.from(after[name]!), `${reward} ${name}`).toEqual(Array.from(value));
+      }
+    }
+  });
+
+  it("refuses a rule's answer that is not one 0 or 1 per deciding sample, naming policy", () => {
+    const batch = { users: { ids: Int32Array.of(0, 1, 2), frequencies: Int32Array.of(1, 1, 1) } };
+    expect(() => controllerWith(() => new Uint8Array(2)).controller.act(batch)).toThrow(RangeError);
+    expect(() => controllerWith(() => new Uint8Array(2)).controller.act(batch))
+      .toThrow(/policy \(a rule\) returned 2 actions for side "users" but 3 samples decide/);
+    expect(() => controllerWith(() => Uint8Array.of(0, 2, 1)).controller.act(batch)).toThrow(/returned 2 at 1 .*0 \(keep\) or 1 \(enlarge\)/);
+    expect(() => controllerWith((() => Int32Array.of(0, 1, 1)) as unknown as EsapnActionRule).controller.act(batch))
+      .toThrow(TypeError);
   });
 });
 

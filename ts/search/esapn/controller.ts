@@ -27,6 +27,8 @@
  *   ids that push them past it make the least frequent ids step down, an enlargement that does not
  *   fit is refused, and the policy's state holds β, the fraction of the budget left.
  * - policy "frozen" never takes a policy step: the control that tells whether learning matters.
+ *   A function in its place (EsapnActionRule) decides instead of the policy network, under the
+ *   same acting schedule, rewards and budget: a hand-set rule to measure the policy against.
  * - Actions at the largest size are masked to keep, and such samples, having no choice, add
  *   nothing to the policy gradient (the reference reinforces the masked "keep").
  */
@@ -87,8 +89,11 @@ export interface EsapnControllerOptions {
    * Default 1, the next occurrence alone; an id whose action still waits does not act again.
    */
   rewardHorizon?: number;
-  /** "learned" (default) or "frozen": the policies keep their initial weights (a control). */
-  policy?: EsapnPolicyMode;
+  /**
+   * "learned" (default); "frozen": the policies keep their initial weights (a control); or a rule
+   * that decides in their place (EsapnActionRule), e.g. a frequency threshold to compare against.
+   */
+  policy?: EsapnPolicyMode | EsapnActionRule;
   seed?: number;
 }
 
@@ -96,6 +101,15 @@ export interface EsapnControllerOptions {
 export type EsapnReward = "immediate" | "delayed";
 /** Whether the policies learn ("learned") or keep their initial weights ("frozen"). */
 export type EsapnPolicyMode = "learned" | "frozen";
+
+/**
+ * A rule in place of a side's policy network. act() calls it with the samples that decide (each
+ * id's last sample in the batch below the largest size, as the policy sees them): their running
+ * frequencies and size indices k (the id is at candidates[k]). It returns 1 (enlarge) or 0 (keep)
+ * for each, as a Uint8Array of the same length. Budget, refusals and rewards apply as to the policy's
+ * actions; nothing learns.
+ */
+export type EsapnActionRule = (side: string, frequencies: Int32Array, sizeIndices: Int32Array) => Uint8Array;
 
 /** One batch as the controller sees it: per side, each sample's id and its running frequency (the sample counted). */
 export type EsapnBatch = Record<string, { ids: Int32Array; frequencies: Int32Array }>;
@@ -117,9 +131,11 @@ export class EsapnController {
   readonly storage: EsapnStorage;
   readonly baseline: "mean" | "last";
   readonly reward: EsapnReward;
-  readonly policyMode: EsapnPolicyMode;
+  /** "rule" when options.policy was a rule. */
+  readonly policyMode: EsapnPolicyMode | "rule";
   readonly budgetBytes: number | undefined;
   readonly #sides: SideSearch[];
+  readonly #rule: EsapnActionRule | undefined;
   readonly #random: Mulberry32;
   #previousSamples: number | undefined;
 
@@ -137,7 +153,8 @@ export class EsapnController {
     this.storage = oneOf(opts.storage ?? "lean", "storage", ["lean", "all-sizes"] as const);
     this.baseline = oneOf(opts.baseline ?? "mean", "baseline", ["mean", "last"] as const);
     this.reward = oneOf(opts.reward ?? "immediate", "reward", ["immediate", "delayed"] as const);
-    this.policyMode = oneOf(opts.policy ?? "learned", "policy", ["learned", "frozen"] as const);
+    this.#rule = typeof opts.policy === "function" ? opts.policy : undefined;
+    this.policyMode = this.#rule !== undefined ? "rule" : oneOf(opts.policy ?? "learned", "policy", ["learned", "frozen"] as const);
     this.budgetBytes = opts.budgetBytes === undefined ? undefined
       : integerInRange(opts.budgetBytes, "budgetBytes", 0, Number.MAX_SAFE_INTEGER);
     if (this.budgetBytes !== undefined && this.storage !== "lean") {
@@ -211,8 +228,8 @@ export class EsapnController {
       const deciding = this.reward === "delayed" ? side.decidingSamples(ids, indices).filter((b) => !side.pending.waitsBeyondNext(ids[b]!))
         : side.decidingSamples(ids, indices);
       const betaColumn = beta === undefined ? undefined : new Float32Array(ids.length).fill(beta);
-      const actions = this.reward === "delayed"
-        ? this.sampleActions(side.policy.actionLogits(frequencies, indices, deciding, betaColumn))
+      const actions = this.#rule !== undefined ? this.ruleActions(side.name, frequencies, indices, deciding)
+        : this.reward === "delayed" ? this.sampleActions(side.policy.actionLogits(frequencies, indices, deciding, betaColumn))
         : side.policy.greedyActions(frequencies, indices, deciding, betaColumn);
       deciding.forEach((b, r) => {
         if (actions[r] === enlarge) requests.push({ table, id: ids[b]!, level: indices[b]!, count: side.counts[ids[b]!]! });
@@ -443,6 +460,18 @@ export class EsapnController {
     for (let r = 0; r < actions.length; ++r) {
       actions[r] = this.#random() < enlargeProbability(logits, r) ? enlarge : keep;
     }
+    return actions;
+  }
+
+  /** The rule's actions for the deciding samples, checked: a TypeError or RangeError naming policy. */
+  private ruleActions(side: string, frequencies: Int32Array, indices: Int32Array, deciding: Int32Array): Uint8Array {
+    const actions = this.#rule!(side, Int32Array.from(deciding, (b) => frequencies[b]!), Int32Array.from(deciding, (b) => indices[b]!));
+    if (!(actions instanceof Uint8Array)) throw new TypeError(`policy (a rule) must return a Uint8Array for side "${side}"`);
+    if (actions.length !== deciding.length) {
+      throw new RangeError(`policy (a rule) returned ${actions.length} actions for side "${side}" but ${deciding.length} samples decide`);
+    }
+    const bad = actions.findIndex((a) => a !== keep && a !== enlarge);
+    if (bad >= 0) throw new RangeError(`policy (a rule) returned ${actions[bad]} at ${bad} for side "${side}": each action must be 0 (keep) or 1 (enlarge)`);
     return actions;
   }
 
