@@ -1,11 +1,12 @@
 /**
  * bench/results/PLANTED.md from a planted experiment (planted_experiment.ts): per reward, learned
- * against frozen at the same budget, every run's bytes, and whether the delayed reward depends on
- * the action at all. The findings, written by hand, are appended by the caller.
+ * and the planted rule against frozen at the same budget, every run's bytes, and whether the
+ * delayed reward depends on the action at all. The findings, written by hand, are appended by the caller.
  */
 import { describeRun } from "../machine.js";
 import { markdownTable } from "../markdown_table.js";
-import type { PlantedComparison, PlantedExperiment, RewardGap } from "./planted_experiment.js";
+import { spreadOf } from "../e2e/seed_summary.js";
+import type { PlantedComparison, PlantedExperiment, RewardGap, Versus } from "./planted_experiment.js";
 import { plantedCandidates, type PlantedRunResult } from "./planted_run.js";
 
 const loss = (x: number) => x.toFixed(4);
@@ -18,13 +19,40 @@ function gapCell(gap: RewardGap): string {
   return `${signed(gap.gap)} ± ${loss(gap.standardError)} (${gap.actions.toLocaleString("en-US")} actions)`;
 }
 
+/** "tail loss Δ = … (spread …): verdict; preference loss Δ = …": one line of Δ = frozen − other. */
+function versusLine(label: string, tail: Versus, preference: Versus): string {
+  return `- ${label}: tail loss Δ = ${signed(tail.delta)} (spread ${loss(tail.spread)}): ${tail.verdict}; ` +
+    `preference loss Δ = ${signed(preference.delta)} (spread ${loss(preference.spread)}): ${preference.verdict}`;
+}
+
 function comparisonRows(c: PlantedComparison): string[][] {
-  return (["learned", "frozen"] as const).map((policy) => [
-    `${c.variant}, ${policy}`,
-    meanSd(c.testLoss[policy]), meanSd(c.frequentPreferenceLoss[policy]),
+  return (["learned", "frozen", "rule"] as const).map((policy) => [
+    `${c.variant}, ${policy === "rule" ? "planted rule" : policy}`,
+    meanSd(spreadOf(c[policy].map((r) => r.testLoss))), meanSd(spreadOf(c[policy].map((r) => r.frequentPreferenceLoss))),
     perSeed(c[policy], (r) => r.bytes, 0), perSeed(c[policy], (r) => r.peakBytes, 0),
     perSeed(c[policy], (r) => r.frequentUserSize), perSeed(c[policy], (r) => r.rareUserSize, 2),
   ]);
+}
+
+/** The frequencies the policy table shows: every one up to 8, then a few to the frequent users' ratings. */
+function shownFrequencies(most: number): number[] {
+  return [1, 2, 3, 4, 5, 6, 7, 8, 10, 20, 40, 60, 100, 200].filter((f) => f <= most);
+}
+
+/** π(enlarge | f, size 2) at the end: one row per reward, policy and seed, and the planted rule's answer. */
+function policyTable(experiment: PlantedExperiment): string[] {
+  const shown = shownFrequencies(experiment.stream.ratingsPerFrequentUser);
+  const rows = experiment.comparisons.flatMap((c) => (["learned", "frozen"] as const).flatMap((policy) =>
+    c[policy].map((run, s) => [`${c.variant}, ${policy}, seed ${experiment.seeds[s]}`,
+                                ...shown.map((f) => run.finalEnlargeProbability![f - 1]!.toFixed(2))])));
+  rows.push(["planted rule", ...shown.map((f) => (f > experiment.stream.ratingsPerRareUser ? "1" : "0"))]);
+  return markdownTable(["reward, policy, seed", ...shown.map((f) => `f = ${f}`)], "l" + "r".repeat(shown.length), rows);
+}
+
+function budgetSentence({ budgetMeanSize, plantedMeanSize: planted }: PlantedExperiment): string {
+  return budgetMeanSize === planted
+    ? "That is the planted allocation's size (frequent users and items at 16, rare users at 2): every float a rare user holds beyond 2 is one a frequent user lacks."
+    : `The planted allocation would be a mean of ${planted.toFixed(2)}.`;
 }
 
 export function plantedMarkdown(experiment: PlantedExperiment,
@@ -43,10 +71,14 @@ export function plantedMarkdown(experiment: PlantedExperiment,
     `The model is a two-tower dot product over candidates {${plantedCandidates.join(", ")}} (an id's size is the rank it can express), ` +
       "trained by Adam at 0.03 with BCE, batches of 250, ids numbered by first appearance and joining at size 2. " +
       "ESAPN's controller sizes both towers; its policies learn at 0.01.", "",
-    `Every run is held to the same budget: a mean of ${budgetMeanSize} floats per id, ${budget.toLocaleString("en-US")} bytes for the ` +
-      `${ids.toLocaleString("en-US")} ids, at every batch. Seeds ${seeds.join(", ")} (the model's initial weights and the actions sampled); ` +
-      "the stream is the same for all.", "",
-    "## Learned against frozen, at equal bytes", "",
+    `Every run is held to the same budget: a mean of ${budgetMeanSize.toFixed(2)} floats per id, ${budget.toLocaleString("en-US")} bytes for the ` +
+      `${ids.toLocaleString("en-US")} ids, at every batch. ${budgetSentence(experiment)} Seeds ${seeds.join(", ")} (the model's initial ` +
+      "weights and the actions sampled); the stream is the same for all.", "",
+    "Three policies per reward: **learned**; **frozen**, the untrained policy (the control); and the **planted rule** in the " +
+      `policy's place: a user grows once it has occurred more than ${stream.ratingsPerRareUser} times (more than any rare user), ` +
+      "every item grows. The rule is the planted answer as ESAPN's state (frequency, size) can say it: a reference for how much " +
+      "a policy can gain here over the frozen one, under the same acting schedule, rewards and budget.", "",
+    "## Learned and the planted rule against frozen, at equal bytes", "",
     "Tail loss: the mean BCE over the scored tail, all users. Preference loss: the final model's mean BCE over every " +
       "(frequent user, item) pair against the planted, noiseless preferences. Mean ± standard deviation over the seeds; " +
       "bytes, peak bytes and mean sizes per seed.", "",
@@ -54,11 +86,16 @@ export function plantedMarkdown(experiment: PlantedExperiment,
                       "frequent users' mean size", "rare users' mean size"], "lrrrrrr", comparisons.flatMap(comparisonRows)),
     "Learned against frozen (Δ = frozen − learned, positive when learning helps; beyond the spread when |Δ| exceeds the two " +
       "standard deviations summed, as in REPRODUCTION.md):", "",
-    ...comparisons.flatMap((c) => [
-      `- ${c.variant}: tail loss Δ = ${signed(c.testLoss.delta)} (spread ${loss(c.testLoss.spread)}): ${c.testLoss.verdict}; ` +
-        `preference loss Δ = ${signed(c.frequentPreferenceLoss.delta)} (spread ${loss(c.frequentPreferenceLoss.spread)}): ${c.frequentPreferenceLoss.verdict}`,
-    ]),
+    ...comparisons.map((c) => versusLine(c.variant, c.testLoss, c.frequentPreferenceLoss)),
     "",
+    "The planted rule against frozen (Δ = frozen − rule: what a policy that found the planted answer would gain):", "",
+    ...comparisons.map((c) => versusLine(c.variant, c.ruleTestLoss, c.ruleFrequentPreferenceLoss)),
+    "",
+    "## What the policies say at the end", "",
+    "π(enlarge) for a user at size 2 with frequency f (its occurrences so far), at the end of each run, computed as act() " +
+      "would on a batch holding one such user per f (the policy's batch norms take the batch's statistics). The planted " +
+      `rule's answer is 0 up to ${experiment.stream.ratingsPerRareUser} and 1 above.`, "",
+    ...policyTable(experiment),
     "## Does the delayed reward depend on the action?", "",
     "The frozen runs sample both actions in every state, so their rewards answer it directly: the mean reward of \"enlarge\" " +
       "minus that of \"keep\", for users below 16, pooled over the seeds (± one standard error). The immediate reward cannot " +

@@ -18,7 +18,8 @@ import { bceWithLogitsLoss } from "../../ops/loss.js";
 import { Adam } from "../../optim/adam.js";
 import { times } from "../../autograd/ops/arithmetic_op.js";
 import { linear } from "../../autograd/ops/linear_op.js";
-import { EsapnController, type EsapnPolicyMode, type EsapnReward } from "../../search/esapn/controller.js";
+import { EsapnController, type EsapnActionRule, type EsapnPolicyMode, type EsapnReward } from "../../search/esapn/controller.js";
+import { enlargeProbability } from "../../search/esapn/policy.js";
 import { RunningFrequency } from "../../search/esapn/running_frequency.js";
 import { Tensor } from "../../tensor.js";
 import type { PlantedStream } from "./planted_stream.js";
@@ -29,7 +30,8 @@ export interface PlantedRunOptions {
   reward: EsapnReward;
   /** With the delayed reward, the occurrences whose mean loss rewards an action. Default 1. */
   rewardHorizon?: number;
-  policy: EsapnPolicyMode;
+  /** The policy learned or frozen, or "planted rule" (plantedRule) in its place. */
+  policy: EsapnPolicyMode | "planted rule";
   /** A cap on both tables, Σ d_i · 4 over the ids seen so far; default none. */
   budgetBytes?: number;
   seed: number;
@@ -65,6 +67,12 @@ export interface PlantedRunResult {
   peakBytes: number;
   /** The users' delayed rewards by group and action (empty with the immediate reward). */
   rewards: Record<"frequent" | "rare", Record<"keep" | "enlarge", RewardTally>>;
+  /**
+   * What the users' policy says at the end (not with the rule): π(enlarge) for a user at size 2
+   * with frequency f, at f = 1, 2, … up to the frequent users' ratings, computed as act() would on
+   * a batch holding one such user per f (the policy's batch norms take that batch's statistics).
+   */
+  finalEnlargeProbability?: number[];
 }
 
 const tally = (): RewardTally => ({ count: 0, sum: 0, sumOfSquares: 0 });
@@ -91,7 +99,7 @@ export function runPlanted(stream: PlantedStream, options: PlantedRunOptions): P
   const optimizer = new Adam([users, items, userChain, itemChain].flatMap((m) => m.parameters()), { learningRate });
   const controller = new EsapnController({
     sides: { users: { embedding: users, chain: userChain }, items: { embedding: items, chain: itemChain } },
-    reward, rewardHorizon, policy, learningRate: policyLearningRate, hidden: 64, seed, ...(budgetBytes === undefined ? {} : { budgetBytes }),
+    reward, rewardHorizon, policy: policy === "planted rule" ? plantedRule(stream) : policy, learningRate: policyLearningRate, hidden: 64, seed, ...(budgetBytes === undefined ? {} : { budgetBytes }),
   });
   const frequencies = { users: new RunningFrequency(userNumbers.seen), items: new RunningFrequency(itemNumbers.seen) };
   const isFrequent = (user: number) => userNumbers.originalOf[user]! < stream.frequentUsers;
@@ -156,7 +164,26 @@ export function runPlanted(stream: PlantedStream, options: PlantedRunOptions): P
     frequentUserSize: groupSize(true), rareUserSize: groupSize(false),
     itemSize: items.sizes().reduce((a, d) => a + d, 0) / items.numRows,
     bytes: controller.memory().rowBytes, peakBytes, rewards,
+    ...(policy === "planted rule" ? {} : { finalEnlargeProbability: usersEnlargeProbability(controller, stream.ratingsPerFrequentUser) }),
   };
+}
+
+/** π(enlarge | f, size 2) of the users' policy for f = 1 … frequencies (PlantedRunResult.finalEnlargeProbability). */
+function usersEnlargeProbability(controller: EsapnController, frequencies: number): number[] {
+  const f = Int32Array.from({ length: frequencies }, (_, j) => j + 1);
+  const beta = controller.budgetLeft();
+  const logits = controller.policy("users").actionLogits(f, new Int32Array(frequencies), Int32Array.from(f, (_, j) => j),
+                                                         beta === undefined ? undefined : new Float32Array(frequencies).fill(beta));
+  return Array.from(f, (_, j) => enlargeProbability(logits, j));
+}
+
+/**
+ * The planted answer as ESAPN's state can say it: a user grows once it has occurred more often than
+ * any rare user does, and every item grows (items' vectors have 16 dimensions). A reference for what
+ * a policy that sees (frequency, size) could reach, run under the same schedule and budget.
+ */
+export function plantedRule(stream: PlantedStream): EsapnActionRule {
+  return (side, frequencies) => Uint8Array.from(frequencies, (f) => (side === "items" || f > stream.ratingsPerRareUser ? 1 : 0));
 }
 
 /** The model's mean BCE over every (frequent user seen, item seen) pair, against the planted (noiseless) preferences. */

@@ -31,6 +31,9 @@ export interface PlantedStream {
   numUsers: number;
   numItems: number;
   frequentUsers: number;
+  /** The ratings each frequent user has, and each rare one: a user seen more often than the rare ones is a frequent one. */
+  ratingsPerFrequentUser: number;
+  ratingsPerRareUser: number;
   /** The noiseless label of every (user, item) pair, user-major: the planted preferences. */
   preferences: Uint8Array;
 }
@@ -70,6 +73,6 @@ export function plantedStream(options: PlantedStreamOptions = {}): PlantedStream
   return {
     users: Int32Array.from(rows, ([u]) => u), items: Int32Array.from(rows, ([, i]) => i),
     labels: Float32Array.from(rows, ([u, i]) => (affinity(u, i) + noise * gauss() > 0 ? 1 : 0)),
-    numUsers, numItems: items, frequentUsers, preferences,
+    numUsers, numItems: items, frequentUsers, ratingsPerFrequentUser, ratingsPerRareUser, preferences,
   };
 }
