@@ -290,9 +290,12 @@ export { SoftSelectionEmbedding, type SoftSelectionEmbeddingOptions } from "./se
 export { SoftSelectionRecommender, type SoftSelectionRecommenderOptions } from "./search/soft_selection/soft_recommender.js";
 export {
   EsapnController,
+  type EsapnActionRule,
   type EsapnBatch,
   type EsapnControllerOptions,
   type EsapnMemory,
+  type EsapnPolicyMode,
+  type EsapnReward,
   type EsapnSide,
   type EsapnStorage,
 } from "./search/esapn/controller.js";
