@@ -1,6 +1,6 @@
 /**
  * npm run bench:planted: the planted-signal experiment of issue #14 (planted_experiment.ts) at its
- * default size, 3 seeds, every reward learned and frozen. Writes bench/results/planted.json and
+ * default size, 3 seeds, every reward learned, frozen and with the planted rule. Writes bench/results/planted.json and
  * PLANTED.md, with the hand-written findings of bench/results/planted.findings.md at the end.
  * A couple of minutes on 2 cores.
  */

@@ -104,8 +104,9 @@ export function runPlantedExperiment(options: PlantedExperimentOptions = {}): Pl
     const frozen = run("frozen");
     const rule = run("planted rule");
     const compare = (runs: readonly PlantedRunResult[], pick: (r: PlantedRunResult) => number): Versus => {
+      const control = spreadOf(frozen.map(pick));
       const other = spreadOf(runs.map(pick));
-      return { frozen: spreadOf(frozen.map(pick)), other, ...compareSpreads(spreadOf(frozen.map(pick)), other, false) };
+      return { frozen: control, other, ...compareSpreads(control, other, false) };
     };
     const testLoss = (r: PlantedRunResult) => r.testLoss;
     const preferenceLoss = (r: PlantedRunResult) => r.frequentPreferenceLoss;
