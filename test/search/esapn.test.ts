@@ -172,6 +172,19 @@ describe("loss history and frequencies", () => {
     expect(Array.from(history.last(Int32Array.of(0, 1, 2), out))).toEqual([7, 5, NaN]);
   });
 
+  it("grows with the stream's new ids, at least doubling, keeping every id's losses and starting new ids empty", () => {
+    const history = new LossHistory(2, 2);
+    history.record(Int32Array.of(0, 1), Float32Array.of(1, 2));
+    history.grow(3);
+    expect(history.numRows).toBe(4);
+    history.grow(4);
+    expect(history.numRows).toBe(4);
+    history.grow(9);
+    expect(history.numRows).toBe(9);
+    history.record(Int32Array.of(8), Float32Array.of(3));
+    expect(Array.from(history.last(Int32Array.of(0, 1, 5, 8), new Float32Array(4)))).toEqual([1, 2, NaN, 3]);
+  });
+
   it("counts each id's occurrences so far, the current one included", () => {
     const frequency = new RunningFrequency(2);
     expect(Array.from(frequency.next(Int32Array.of(1, 1, 0)))).toEqual([1, 2, 1]);

@@ -24,18 +24,23 @@ export class LossHistory {
     this.#stamps = new Int32Array(rows);
   }
 
+  /** The ids it has room for, at least every id grow() was asked for. */
   get numRows(): number {
     return this.#counts.length;
   }
 
-  /** Makes room for ids up to numRows − 1 (new ids start with no history). */
+  /**
+   * Makes room for ids up to numRows − 1 (new ids start with no history). The room at least
+   * doubles, since a stream asks for one more batch's new ids every batch.
+   */
   grow(numRows: number): void {
     if (numRows <= this.#counts.length) return;
-    const losses = new Float32Array(numRows * this.length);
+    const rows = Math.max(numRows, 2 * this.#counts.length);
+    const losses = new Float32Array(rows * this.length);
     losses.set(this.#losses);
-    const counts = new Int32Array(numRows);
+    const counts = new Int32Array(rows);
     counts.set(this.#counts);
-    const stamps = new Int32Array(numRows);
+    const stamps = new Int32Array(rows);
     stamps.set(this.#stamps);
     this.#losses = losses;
     this.#counts = counts;
