@@ -293,6 +293,7 @@ export {
   type EsapnActionRule,
   type EsapnBatch,
   type EsapnControllerOptions,
+  type EsapnDecidingSamples,
   type EsapnMemory,
   type EsapnPolicyMode,
   type EsapnReward,

@@ -125,12 +125,13 @@ describe("a rule in the policy's place", () => {
 
   it("decides from each deciding sample's frequency and size, its enlargements are applied, and no policy learns", () => {
     for (const reward of ["immediate", "delayed"] as const) {
-      const seen: { frequencies: number[]; sizeIndices: number[] }[] = [];
+      const seen: { ids: number[]; frequencies: number[]; sizeIndices: number[]; budgetLeft: number | undefined }[] = [];
       // Enlarge what has occurred at least three times.
-      const { controller, embedding } = controllerWith((side, frequencies, sizeIndices) => {
+      const { controller, embedding } = controllerWith((side, samples) => {
         expect(side).toBe("users");
-        seen.push({ frequencies: Array.from(frequencies), sizeIndices: Array.from(sizeIndices) });
-        return Uint8Array.from(frequencies, (f) => (f >= 3 ? 1 : 0));
+        seen.push({ ids: Array.from(samples.ids), frequencies: Array.from(samples.frequencies),
+                    sizeIndices: Array.from(samples.sizeIndices), budgetLeft: samples.budgetLeft });
+        return Uint8Array.from(samples.frequencies, (f) => (f >= 3 ? 1 : 0));
       }, reward);
       expect(controller.policyMode).toBe("rule");
       const before = controller.policy("users").state();
@@ -140,7 +141,7 @@ describe("a rule in the policy's place", () => {
       const frequencies = Int32Array.of(4, 2, 1, 3, 3, 9);
       const batch = { users: { ids, frequencies } };
       controller.act(batch);
-      expect(seen).toEqual([{ frequencies: [4, 1, 3, 3], sizeIndices: [0, 0, 0, 0] }]);
+      expect(seen).toEqual([{ ids: [0, 1, 5, 2], frequencies: [4, 1, 3, 3], sizeIndices: [0, 0, 0, 0], budgetLeft: undefined }]);
       expect(Array.from(embedding.sizes().slice(0, 6))).toEqual([4, 2, 4, 2, 2, 4]);
       controller.observe(batch, Float32Array.of(0.5, 0.4, 0.3, 0.2, 0.1, 0.6));
       controller.act(batch);
@@ -153,6 +154,18 @@ describe("a rule in the policy's place", () => {
         expect(Array.from(after[name]!), `${reward} ${name}`).toEqual(Array.from(value));
       }
     }
+  });
+
+  it("sees β under a budget, and the budget refuses what does not fit, the most frequent first", () => {
+    const embedding = new MixedDimEmbedding({ candidates, sizes: new Int32Array(12).fill(2), seed: 3, initStd: 0.1 });
+    const chain = new ProjectionChain({ dims: candidates, seed: 4 });
+    // 12 ids at 2 floats hold 96 bytes; 16 more fit, two enlargements from 2 to 4.
+    let beta: number | undefined;
+    const controller = new EsapnController({ sides: { users: { embedding, chain } }, reward: "delayed", budgetBytes: 112, hidden: 16, seed,
+                                             policy: (_, samples) => { beta = samples.budgetLeft; return new Uint8Array(samples.ids.length).fill(1); } });
+    controller.act({ users: { ids: Int32Array.of(0, 1, 2, 3, 4, 5), frequencies: Int32Array.of(1, 6, 2, 5, 3, 4) } });
+    expect(beta).toBeCloseTo(16 / 112, 6);
+    expect(Array.from(embedding.sizes().slice(0, 6))).toEqual([2, 4, 2, 4, 2, 2]);
   });
 
   it("refuses a rule's answer that is not one 0 or 1 per deciding sample, naming policy", () => {

@@ -183,7 +183,7 @@ function usersEnlargeProbability(controller: EsapnController, frequencies: numbe
  * a policy that sees (frequency, size) could reach, run under the same schedule and budget.
  */
 export function plantedRule(stream: PlantedStream): EsapnActionRule {
-  return (side, frequencies) => Uint8Array.from(frequencies, (f) => (side === "items" || f > stream.ratingsPerRareUser ? 1 : 0));
+  return (side, { frequencies }) => Uint8Array.from(frequencies, (f) => (side === "items" || f > stream.ratingsPerRareUser ? 1 : 0));
 }
 
 /** The model's mean BCE over every (frequent user seen, item seen) pair, against the planted (noiseless) preferences. */

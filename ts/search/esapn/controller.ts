@@ -103,13 +103,25 @@ export type EsapnReward = "immediate" | "delayed";
 export type EsapnPolicyMode = "learned" | "frozen";
 
 /**
- * A rule in place of a side's policy network. act() calls it with the samples that decide (each
- * id's last sample in the batch below the largest size, as the policy sees them): their running
- * frequencies and size indices k (the id is at candidates[k]). It returns 1 (enlarge) or 0 (keep)
- * for each, as a Uint8Array of the same length. Budget, refusals and rewards apply as to the policy's
- * actions; nothing learns.
+ * The samples of a batch that decide, on one side: each id's last sample in the batch below the
+ * largest size, as the policy sees them.
  */
-export type EsapnActionRule = (side: string, frequencies: Int32Array, sizeIndices: Int32Array) => Uint8Array;
+export interface EsapnDecidingSamples {
+  ids: Int32Array;
+  /** Each id's running frequency, this sample counted. */
+  frequencies: Int32Array;
+  /** k, where the id is at candidates[k]. */
+  sizeIndices: Int32Array;
+  /** β, the fraction of the budget left; undefined without budgetBytes. */
+  budgetLeft: number | undefined;
+}
+
+/**
+ * A rule in place of a side's policy network. act() calls it with the samples that decide, and it
+ * returns 1 (enlarge) or 0 (keep) for each, as a Uint8Array of the same length. Budget, refusals
+ * and rewards apply as to the policy's actions; nothing learns.
+ */
+export type EsapnActionRule = (side: string, samples: EsapnDecidingSamples) => Uint8Array;
 
 /** One batch as the controller sees it: per side, each sample's id and its running frequency (the sample counted). */
 export type EsapnBatch = Record<string, { ids: Int32Array; frequencies: Int32Array }>;
@@ -228,7 +240,9 @@ export class EsapnController {
       const deciding = this.reward === "delayed" ? side.decidingSamples(ids, indices).filter((b) => !side.pending.waitsBeyondNext(ids[b]!))
         : side.decidingSamples(ids, indices);
       const betaColumn = beta === undefined ? undefined : new Float32Array(ids.length).fill(beta);
-      const actions = this.#rule !== undefined ? this.ruleActions(side.name, frequencies, indices, deciding)
+      const actions = this.#rule !== undefined
+        ? this.ruleActions(side.name, { ids: Int32Array.from(deciding, (b) => ids[b]!), frequencies: Int32Array.from(deciding, (b) => frequencies[b]!),
+                                        sizeIndices: Int32Array.from(deciding, (b) => indices[b]!), budgetLeft: beta })
         : this.reward === "delayed" ? this.sampleActions(side.policy.actionLogits(frequencies, indices, deciding, betaColumn))
         : side.policy.greedyActions(frequencies, indices, deciding, betaColumn);
       deciding.forEach((b, r) => {
@@ -464,11 +478,11 @@ export class EsapnController {
   }
 
   /** The rule's actions for the deciding samples, checked: a TypeError or RangeError naming policy. */
-  private ruleActions(side: string, frequencies: Int32Array, indices: Int32Array, deciding: Int32Array): Uint8Array {
-    const actions = this.#rule!(side, Int32Array.from(deciding, (b) => frequencies[b]!), Int32Array.from(deciding, (b) => indices[b]!));
+  private ruleActions(side: string, samples: EsapnDecidingSamples): Uint8Array {
+    const actions = this.#rule!(side, samples);
     if (!(actions instanceof Uint8Array)) throw new TypeError(`policy (a rule) must return a Uint8Array for side "${side}"`);
-    if (actions.length !== deciding.length) {
-      throw new RangeError(`policy (a rule) returned ${actions.length} actions for side "${side}" but ${deciding.length} samples decide`);
+    if (actions.length !== samples.ids.length) {
+      throw new RangeError(`policy (a rule) returned ${actions.length} actions for side "${side}" but ${samples.ids.length} samples decide`);
     }
     const bad = actions.findIndex((a) => a !== keep && a !== enlarge);
     if (bad >= 0) throw new RangeError(`policy (a rule) returned ${actions[bad]} at ${bad} for side "${side}": each action must be 0 (keep) or 1 (enlarge)`);
