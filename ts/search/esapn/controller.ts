@@ -240,18 +240,18 @@ export class EsapnController {
       const deciding = this.reward === "delayed" ? side.decidingSamples(ids, indices).filter((b) => !side.pending.waitsBeyondNext(ids[b]!))
         : side.decidingSamples(ids, indices);
       const betaColumn = beta === undefined ? undefined : new Float32Array(ids.length).fill(beta);
+      const pick = (values: Int32Array) => Int32Array.from(deciding, (b) => values[b]!);
+      // The rule gets arrays of its own: what it does with them cannot reach the waiting actions below.
       const actions = this.#rule !== undefined
-        ? this.ruleActions(side.name, { ids: Int32Array.from(deciding, (b) => ids[b]!), frequencies: Int32Array.from(deciding, (b) => frequencies[b]!),
-                                        sizeIndices: Int32Array.from(deciding, (b) => indices[b]!), budgetLeft: beta })
+        ? this.ruleActions(side.name, { ids: pick(ids), frequencies: pick(frequencies), sizeIndices: pick(indices), budgetLeft: beta })
         : this.reward === "delayed" ? this.sampleActions(side.policy.actionLogits(frequencies, indices, deciding, betaColumn))
         : side.policy.greedyActions(frequencies, indices, deciding, betaColumn);
       deciding.forEach((b, r) => {
         if (actions[r] === enlarge) requests.push({ table, id: ids[b]!, level: indices[b]!, count: side.counts[ids[b]!]! });
       });
       if (this.reward === "delayed") {
-        const deciders = Int32Array.from(deciding, (b) => ids[b]!);
-        side.sampled = { ids: deciders, frequencies: Int32Array.from(deciding, (b) => frequencies[b]!),
-                         sizeIndices: Int32Array.from(deciding, (b) => indices[b]!),
+        const deciders = pick(ids);
+        side.sampled = { ids: deciders, frequencies: pick(frequencies), sizeIndices: pick(indices),
                          budgetLeft: new Float32Array(deciding.length).fill(beta ?? 0), actions,
                          baselines: this.baselines(side, deciders) };
       }
@@ -477,7 +477,10 @@ export class EsapnController {
     return actions;
   }
 
-  /** The rule's actions for the deciding samples, checked: a TypeError or RangeError naming policy. */
+  /**
+   * The rule's actions for the deciding samples, checked (a TypeError or RangeError naming policy),
+   * as a copy: the waiting actions keep them, and a rule may reuse its array.
+   */
   private ruleActions(side: string, samples: EsapnDecidingSamples): Uint8Array {
     const actions = this.#rule!(side, samples);
     if (!(actions instanceof Uint8Array)) throw new TypeError(`policy (a rule) must return a Uint8Array for side "${side}"`);
@@ -486,7 +489,7 @@ export class EsapnController {
     }
     const bad = actions.findIndex((a) => a !== keep && a !== enlarge);
     if (bad >= 0) throw new RangeError(`policy (a rule) returned ${actions[bad]} at ${bad} for side "${side}": each action must be 0 (keep) or 1 (enlarge)`);
-    return actions;
+    return actions.slice();
   }
 
   private side(name: string): SideSearch {
